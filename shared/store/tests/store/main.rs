@@ -1,0 +1,10 @@
+//! The store against a real SQLite database (rusqlite, in memory or in a
+//! temporary file), through the same repositories components use.
+
+mod applying;
+mod bulk;
+mod paging;
+mod scoping;
+mod support;
+mod team_edits;
+mod tokens;

@@ -1,0 +1,267 @@
+//! Support for the end-to-end tests: build the components, start `relance up`
+//! on a free port with its own state directory, and talk to it over HTTP.
+
+use std::collections::BTreeSet;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+/// The shared third-party test data, beside the repository.
+pub fn shared_data(relative: &str) -> PathBuf {
+    repo_root().join("../shared/data").join(relative)
+}
+
+/// The `relance` binary cargo built for this test run.
+pub fn relance_binary() -> PathBuf {
+    if let Some(path) = option_env!("CARGO_BIN_EXE_relance") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile directory");
+    profile_dir.join("relance")
+}
+
+static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// Builds Wasm components once per test process.
+pub fn build_components(packages: &[&str]) -> anyhow::Result<()> {
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !built.contains(*p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(repo_root()).args([
+        "build",
+        "--quiet",
+        "--target",
+        "wasm32-wasip2",
+        "--release",
+    ]);
+    for package in &missing {
+        command.args(["-p", package]);
+    }
+    let status = command
+        .status()
+        .context("cannot run cargo to build the components")?;
+    if !status.success() {
+        bail!("building the components {missing:?} failed");
+    }
+    built.extend(missing.iter().map(|p| p.to_string()));
+    Ok(())
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+/// How to start the app under test.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub manifest: PathBuf,
+    pub variables: Vec<(String, String)>,
+    pub runtime_config: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+    pub environment: Vec<(String, String)>,
+}
+
+impl AppOptions {
+    pub fn new(manifest: impl Into<PathBuf>) -> Self {
+        Self {
+            manifest: manifest.into(),
+            variables: Vec::new(),
+            runtime_config: None,
+            state_dir: None,
+            environment: Vec::new(),
+        }
+    }
+
+    pub fn variable(mut self, name: &str, value: &str) -> Self {
+        self.variables.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn runtime_config(mut self, path: impl Into<PathBuf>) -> Self {
+        self.runtime_config = Some(path.into());
+        self
+    }
+
+    pub fn state_dir(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(path.into());
+        self
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.environment.push((name.to_string(), value.to_string()));
+        self
+    }
+}
+
+/// A running `relance up`, stopped when dropped.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::blocking::Client,
+    child: Child,
+    log: PathBuf,
+    _scratch: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Starts the app and waits until it answers.
+    pub fn start(options: AppOptions) -> anyhow::Result<Self> {
+        let scratch = tempfile::tempdir()?;
+        let state_dir = options
+            .state_dir
+            .clone()
+            .unwrap_or_else(|| scratch.path().join("state"));
+        let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse()?;
+        let log = scratch.path().join("relance.log");
+
+        let mut command = Command::new(relance_binary());
+        command
+            .args(["up", "--from"])
+            .arg(&options.manifest)
+            .args(["--listen", &address.to_string(), "--state-dir"])
+            .arg(&state_dir)
+            .envs(options.environment.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::from(std::fs::File::create(&log)?))
+            .stderr(Stdio::from(
+                std::fs::OpenOptions::new().append(true).open(&log)?,
+            ));
+        if let Some(config) = &options.runtime_config {
+            command.arg("--runtime-config-file").arg(config);
+        }
+        for (name, value) in &options.variables {
+            command.arg("--variable").arg(format!("{name}={value}"));
+        }
+        let child = command
+            .spawn()
+            .context("cannot start relance; is it built?")?;
+
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let mut app = Self {
+            address,
+            client,
+            child,
+            log,
+            _scratch: scratch,
+        };
+        app.wait_until_ready()?;
+        Ok(app)
+    }
+
+    fn wait_until_ready(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "relance exited ({status}) before serving:\n{}",
+                    self.log_text()
+                );
+            }
+            let health = self.client.get(self.url("/.well-known/spin/health")).send();
+            if health.is_ok_and(|r| r.status().is_success()) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!(
+            "relance did not start within two minutes:\n{}",
+            self.log_text()
+        )
+    }
+
+    /// The absolute URL of a path on the app.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Everything the host printed so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits for the host to exit.
+    pub fn terminate(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status()?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        bail!("relance did not stop within a minute of SIGTERM")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `relance up` expecting it to fail at start-up, and returns what it printed.
+pub fn start_failure(options: AppOptions) -> anyhow::Result<String> {
+    let scratch = tempfile::tempdir()?;
+    let mut command = Command::new(relance_binary());
+    command
+        .args(["up", "--from"])
+        .arg(&options.manifest)
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--state-dir",
+        ])
+        .arg(
+            options
+                .state_dir
+                .clone()
+                .unwrap_or_else(|| scratch.path().to_path_buf()),
+        );
+    for (name, value) in &options.variables {
+        command.arg("--variable").arg(format!("{name}={value}"));
+    }
+    if let Some(config) = &options.runtime_config {
+        command.arg("--runtime-config-file").arg(config);
+    }
+    let output = command.output()?;
+    if output.status.success() {
+        bail!("relance was expected to fail but exited successfully");
+    }
+    Ok(format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    ))
+}
