@@ -123,6 +123,32 @@ impl AppOptions {
     }
 }
 
+/// The value the tests give a required variable of the app: `<name>-for-tests`.
+pub fn test_secret(variable: &str) -> String {
+    format!("{variable}-for-tests")
+}
+
+/// Options that start the Relance app itself (`spin.toml` at the repository
+/// root), with every required variable set to its [`test_secret`].
+pub fn relance_app() -> AppOptions {
+    let manifest_path = repo_root().join("spin.toml");
+    let text = std::fs::read_to_string(&manifest_path).expect("spin.toml is readable");
+    let manifest: toml::Table = toml::from_str(&text).expect("spin.toml is valid TOML");
+    let required = manifest
+        .get("variables")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+        .filter(|(_, spec)| spec.get("required").and_then(toml::Value::as_bool) == Some(true))
+        .map(|(name, _)| name.clone())
+        .collect::<Vec<_>>();
+    required
+        .iter()
+        .fold(AppOptions::new(manifest_path), |options, name| {
+            options.variable(name, &test_secret(name))
+        })
+}
+
 /// A running `relance up`, stopped when dropped.
 pub struct TestApp {
     pub address: SocketAddr,
