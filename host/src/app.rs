@@ -222,6 +222,21 @@ impl App {
         response
     }
 
+    /// Creates and drops one instance of a component without calling it: the
+    /// fixed cost every request pays before the component's own work.
+    pub async fn instantiate_only(self: &Arc<Self>, component_id: &str) -> anyhow::Result<()> {
+        let component = self
+            .components
+            .get(component_id)
+            .cloned()
+            .with_context(|| format!("no component `{component_id}`"))?;
+        let pre = component.pre.clone();
+        let mut store = Store::new(pre.engine(), RequestState::new(Arc::clone(self), component));
+        store.limiter(|state| state.limits());
+        pre.instantiate_async(&mut store).await?;
+        Ok(())
+    }
+
     async fn instantiate_and_call<B>(
         self: &Arc<Self>,
         component: Arc<ComponentRuntime>,
@@ -263,6 +278,9 @@ impl App {
     }
 }
 
+/// How much of an instance's memory, tables and stack stays mapped between requests.
+const RESIDENT_BYTES: usize = 1 << 20;
+
 fn build_engine(cache_dir: &Path, limits: &InstanceLimits) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
     config.wasm_component_model(true);
@@ -273,6 +291,11 @@ fn build_engine(cache_dir: &Path, limits: &InstanceLimits) -> anyhow::Result<Eng
     pooling.total_memories(limits.concurrent_instances * 2);
     pooling.total_tables(limits.concurrent_instances * 4);
     pooling.max_memory_size(limits.memory_bytes);
+    // Keeping the first pages of each slot resident spares every request the
+    // page faults of a freshly zeroed memory and stack.
+    pooling.linear_memory_keep_resident(RESIDENT_BYTES);
+    pooling.table_keep_resident(RESIDENT_BYTES);
+    pooling.async_stack_keep_resident(RESIDENT_BYTES);
     config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
 
     let mut cache = wasmtime::CacheConfig::new();

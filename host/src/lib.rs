@@ -5,6 +5,7 @@ pub mod app;
 pub mod bindings;
 pub mod builder;
 pub mod key_value;
+pub mod launch;
 pub mod manifest;
 pub mod outbound;
 pub mod outbound_http;

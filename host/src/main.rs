@@ -2,17 +2,14 @@
 //! the semantics of `spin build` and `spin up`.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
-use relance_host::app::App;
+use relance_host::launch::{UpOptions, launch};
 use relance_host::manifest::{AppManifest, RouteSetting};
-use relance_host::runtime_config::RuntimeConfig;
-use relance_host::scheduler::Schedule;
-use relance_host::variables::ResolvedVariables;
 use relance_host::{builder, scheduler, server, variables};
 
 #[derive(Parser)]
@@ -123,35 +120,23 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         builder::build(&manifest, &[])?;
     }
 
-    let state_dir = args
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| manifest.base_dir.join(".spin"));
-    std::fs::create_dir_all(&state_dir)
-        .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
-    let variables =
-        ResolvedVariables::resolve(&manifest, &args.variables, |name| std::env::var(name).ok())?;
-    let runtime_config = RuntimeConfig::load(args.runtime_config_file.as_deref(), &state_dir)?;
-    let schedule = Schedule::from_settings(manifest.host_settings(), &variables)?;
+    let options = UpOptions {
+        listen: args.listen,
+        state_dir: args.state_dir,
+        runtime_config_file: args.runtime_config_file,
+        variables: args.variables,
+    };
+    let launched = launch(&manifest, &options).await?;
+    print_routes(&manifest, launched.listener.local_addr()?);
 
-    let listener = server::bind(args.listen).await?;
-    let app = App::load(
-        &manifest,
-        &variables,
-        &runtime_config,
-        &cache_dir(&state_dir),
-    )
-    .await?;
-    print_routes(&manifest, listener.local_addr()?);
-
-    let scheduler = tokio::spawn(scheduler::run(app.clone(), schedule, state_dir));
-    server::serve(app, listener, server::stop_signal()).await?;
+    let scheduler = tokio::spawn(scheduler::run(
+        launched.app.clone(),
+        launched.schedule,
+        launched.state_dir,
+    ));
+    server::serve(launched.app, launched.listener, server::stop_signal()).await?;
     scheduler.abort();
     Ok(())
-}
-
-fn cache_dir(state_dir: &Path) -> PathBuf {
-    state_dir.join("compiled")
 }
 
 fn print_routes(manifest: &AppManifest, address: SocketAddr) {

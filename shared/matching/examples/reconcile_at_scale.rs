@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use chrono::{Duration, NaiveDate};
 use relance_matching::{
-    Allocation, CreditorReference, LabelledPayment, Matcher, MatchingPolicy, OpenItem, OpenItemKind,
-    PayerDirectory, Payment, evaluate,
+    Allocation, CreditorReference, LabelledPayment, Matcher, MatchingPolicy, OpenItem,
+    OpenItemKind, PayerDirectory, Payment, evaluate,
 };
 use rust_decimal::Decimal;
 
@@ -28,7 +28,11 @@ impl Random {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let scale: usize = std::env::args().nth(1).map(|arg| arg.parse()).transpose()?.unwrap_or(1);
+    let scale: usize = std::env::args()
+        .nth(1)
+        .map(|arg| arg.parse())
+        .transpose()?
+        .unwrap_or(1);
     let invoices = 100_000 * scale;
     let mut random = Random(0x0BAD_5EED);
 
@@ -41,7 +45,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let indexed = started.elapsed();
 
     let started = Instant::now();
-    let proposals = cases.iter().filter(|case| matcher.propose(&case.payment).best().is_some()).count();
+    let proposals = cases
+        .iter()
+        .filter(|case| matcher.propose(&case.payment).best().is_some())
+        .count();
     let proposed = started.elapsed();
 
     let metrics = evaluate(&mut matcher, &cases)?;
@@ -49,10 +56,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("open invoices            {invoices:>10}");
     println!("payments                 {:>10}", cases.len());
     println!("index build              {:>10.3} s", indexed.as_secs_f64());
-    println!("propose all payments     {:>10.3} s", proposed.as_secs_f64());
+    println!(
+        "propose all payments     {:>10.3} s",
+        proposed.as_secs_f64()
+    );
     println!("payments with a proposal {proposals:>10}");
     println!("precision of auto-apply  {:>10.4}", metrics.precision_auto);
-    println!("straight-through rate    {:>10.4}", metrics.straight_through_rate);
+    println!(
+        "straight-through rate    {:>10.4}",
+        metrics.straight_through_rate
+    );
     println!("review share             {:>10.4}", metrics.review_share);
     Ok(())
 }
@@ -105,9 +118,24 @@ fn payments(items: &[OpenItem], random: &mut Random) -> Vec<LabelledPayment> {
             let customer = serial * INVOICES_PER_PAYMENT / INVOICES_PER_CUSTOMER;
             let style = random.below(10);
 
-            let (paid, amount, remittance, structured): (Vec<&OpenItem>, Decimal, String, Vec<String>) = match style {
-                0..=2 => (vec![first], first.remaining, format!("FACTURE {}", first.number), Vec::new()),
-                3 => (vec![first], first.remaining, first.number.replace('-', ""), Vec::new()),
+            let (paid, amount, remittance, structured): (
+                Vec<&OpenItem>,
+                Decimal,
+                String,
+                Vec<String>,
+            ) = match style {
+                0..=2 => (
+                    vec![first],
+                    first.remaining,
+                    format!("FACTURE {}", first.number),
+                    Vec::new(),
+                ),
+                3 => (
+                    vec![first],
+                    first.remaining,
+                    first.number.replace('-', ""),
+                    Vec::new(),
+                ),
                 4 => (
                     vec![first],
                     first.remaining,
@@ -120,7 +148,12 @@ fn payments(items: &[OpenItem], random: &mut Random) -> Vec<LabelledPayment> {
                     format!("FACT {} ET {}", first.number, second.number),
                     Vec::new(),
                 ),
-                6 => (vec![first], first.remaining - Decimal::new(35, 2), first.number.clone(), Vec::new()),
+                6 => (
+                    vec![first],
+                    first.remaining - Decimal::new(35, 2),
+                    first.number.clone(),
+                    Vec::new(),
+                ),
                 7 => (vec![first], first.remaining, String::new(), Vec::new()),
                 8 => (
                     vec![first],
@@ -128,7 +161,12 @@ fn payments(items: &[OpenItem], random: &mut Random) -> Vec<LabelledPayment> {
                     format!("{} ACOMPTE", first.number),
                     Vec::new(),
                 ),
-                _ => (Vec::new(), Decimal::new(1_234_567, 2), "REMBOURSEMENT".into(), Vec::new()),
+                _ => (
+                    Vec::new(),
+                    Decimal::new(1_234_567, 2),
+                    "REMBOURSEMENT".into(),
+                    Vec::new(),
+                ),
             };
 
             let truth = paid

@@ -90,14 +90,20 @@ pub fn find_creditor_references(text: &str) -> Vec<CreditorReference> {
 
 /// True when `RF` and two digits start at `position`, not inside a word.
 fn starts_reference(characters: &[char], position: usize) -> bool {
-    let at_word_start =
-        position == 0 || !characters.get(position - 1).is_some_and(|c| c.is_alphanumeric());
+    let at_word_start = position == 0
+        || !characters
+            .get(position - 1)
+            .is_some_and(|c| c.is_alphanumeric());
 
     at_word_start
         && characters.get(position) == Some(&'R')
         && characters.get(position + 1) == Some(&'F')
-        && characters.get(position + 2).is_some_and(char::is_ascii_digit)
-        && characters.get(position + 3).is_some_and(char::is_ascii_digit)
+        && characters
+            .get(position + 2)
+            .is_some_and(char::is_ascii_digit)
+        && characters
+            .get(position + 3)
+            .is_some_and(char::is_ascii_digit)
 }
 
 /// The valid references starting at `position`, longest first: the letters
@@ -127,7 +133,9 @@ fn candidates_from(characters: &[char], position: usize) -> Vec<CreditorReferenc
 
 fn is_well_formed(reference: &str) -> bool {
     reference.starts_with("RF")
-        && reference.get(2..4).is_some_and(|check| check.bytes().all(|b| b.is_ascii_digit()))
+        && reference
+            .get(2..4)
+            .is_some_and(|check| check.bytes().all(|b| b.is_ascii_digit()))
         && reference.get(4..).is_some_and(is_valid_body)
 }
 
@@ -178,7 +186,9 @@ mod tests {
 
         assert_eq!(
             error,
-            MatchingError::WrongCreditorReferenceCheck { reference: "RF18539007547035".into() }
+            MatchingError::WrongCreditorReferenceCheck {
+                reference: "RF18539007547035".into()
+            }
         );
         assert!(error.to_string().contains("RF18539007547035"));
     }
@@ -186,7 +196,10 @@ mod tests {
     #[test]
     fn created_references_carry_the_check_digits_that_validate_them() {
         // (body, reference)
-        let table = [("539007547034", "RF18539007547034"), ("2348231", "RF712348231")];
+        let table = [
+            ("539007547034", "RF18539007547034"),
+            ("2348231", "RF712348231"),
+        ];
 
         for (body, expected) in table {
             let created = CreditorReference::for_reference(body).expect("valid body");
@@ -194,7 +207,11 @@ mod tests {
         }
         for body in ["1", "2025000123", "INV42", "ABCDEFGHIJKLMNOPQRSTU"] {
             let created = CreditorReference::for_reference(body).expect("valid body");
-            assert_eq!(CreditorReference::parse(created.as_str()), Ok(created.clone()), "{body}");
+            assert_eq!(
+                CreditorReference::parse(created.as_str()),
+                Ok(created.clone()),
+                "{body}"
+            );
         }
     }
 
@@ -212,14 +229,19 @@ mod tests {
             ("RF18539007547034", &["RF18539007547034"]),
             ("PAIEMENT RF18 5390 0754 7034 MERCI", &["RF18539007547034"]),
             ("ref rf712348231/F2025-000123", &["RF712348231"]),
-            ("RF18539007547034 RF712348231", &["RF18539007547034", "RF712348231"]),
+            (
+                "RF18539007547034 RF712348231",
+                &["RF18539007547034", "RF712348231"],
+            ),
             ("RF18539007547035", &[]),
             ("INTERF18539007547034", &[]),
         ];
 
         for (text, expected) in table {
-            let found: Vec<String> =
-                find_creditor_references(text).iter().map(|r| r.as_str().to_owned()).collect();
+            let found: Vec<String> = find_creditor_references(text)
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect();
             assert_eq!(found, expected, "{text}");
         }
     }

@@ -37,19 +37,26 @@ impl PayerDirectory {
 
     /// The customers payments from `iban` were for.
     pub fn customers_for_iban(&self, iban: &str) -> &[String] {
-        self.by_iban.get(&normalise_iban(iban)).map_or(&[], Vec::as_slice)
+        self.by_iban
+            .get(&normalise_iban(iban))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The customers payments from a payer called `name` were for, compared
     /// after normalisation (case, accents, legal forms).
     pub fn customers_for_name(&self, name: &str) -> &[String] {
-        self.by_name.get(&NormalisedName::new(name).key()).map_or(&[], Vec::as_slice)
+        self.by_name
+            .get(&NormalisedName::new(name).key())
+            .map_or(&[], Vec::as_slice)
     }
 }
 
 /// An IBAN upper-cased without spaces, as banks compare them.
 pub(crate) fn normalise_iban(iban: &str) -> String {
-    iban.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect()
+    iban.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 fn add_customer(customers: &mut Vec<String>, customer_id: &str) {
@@ -66,11 +73,25 @@ mod tests {
     fn accepted_matches_teach_accounts_and_names() {
         let mut directory = PayerDirectory::new();
 
-        directory.learn(Some("FR76 3000 6000 0112 3456 7890 189"), Some("BOULANGERIE MARTIN"), "c1");
+        directory.learn(
+            Some("FR76 3000 6000 0112 3456 7890 189"),
+            Some("BOULANGERIE MARTIN"),
+            "c1",
+        );
 
-        assert_eq!(directory.customers_for_iban("fr7630006000011234567890189"), ["c1"]);
-        assert_eq!(directory.customers_for_name("Boulangerie Martin SARL"), ["c1"]);
-        assert!(directory.customers_for_iban("DE89370400440532013000").is_empty());
+        assert_eq!(
+            directory.customers_for_iban("fr7630006000011234567890189"),
+            ["c1"]
+        );
+        assert_eq!(
+            directory.customers_for_name("Boulangerie Martin SARL"),
+            ["c1"]
+        );
+        assert!(
+            directory
+                .customers_for_iban("DE89370400440532013000")
+                .is_empty()
+        );
     }
 
     #[test]
@@ -81,7 +102,10 @@ mod tests {
         directory.learn(Some("DE89370400440532013000"), None, "south");
         directory.learn(Some("DE89370400440532013000"), None, "north");
 
-        assert_eq!(directory.customers_for_iban("DE89370400440532013000"), ["north", "south"]);
+        assert_eq!(
+            directory.customers_for_iban("DE89370400440532013000"),
+            ["north", "south"]
+        );
     }
 
     #[test]

@@ -53,7 +53,10 @@ pub struct Metrics {
 /// wrong automatic match) would, so every payment meets the ledger as it
 /// truly stands. A proposal is right when it allocates to exactly the true
 /// invoices; credit notes netted along are not counted either way.
-pub fn evaluate(matcher: &mut Matcher, cases: &[LabelledPayment]) -> Result<Metrics, MatchingError> {
+pub fn evaluate(
+    matcher: &mut Matcher,
+    cases: &[LabelledPayment],
+) -> Result<Metrics, MatchingError> {
     let mut tally = Tally::default();
 
     for case in cases {
@@ -103,7 +106,11 @@ impl Tally {
 
     fn metrics(&self) -> Metrics {
         let share = |part: usize, whole: usize| {
-            if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+            if whole == 0 {
+                0.0
+            } else {
+                part as f64 / whole as f64
+            }
         };
 
         Metrics {

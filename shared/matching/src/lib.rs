@@ -70,7 +70,9 @@ pub use evaluation::{LabelledPayment, Metrics, evaluate};
 pub use matcher::Matcher;
 pub use model::{MatchingPolicy, OpenItem, OpenItemKind, Payment};
 pub use money::{LARGEST_AMOUNT, format_amount};
-pub use names::{NAME_SIMILARITY_FLOOR, NameIndex, NormalisedName, SimilarName, jaro_winkler, name_similarity};
+pub use names::{
+    NAME_SIMILARITY_FLOOR, NameIndex, NormalisedName, SimilarName, jaro_winkler, name_similarity,
+};
 pub use proposal::{Allocation, Decision, Evidence, MatchProposal};
 pub use reference::{InvoiceNumberIndex, NumberHit, NumberQuality};
 pub use subset::{SubsetBounds, SubsetSearch, find_subsets};

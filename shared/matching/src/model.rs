@@ -166,7 +166,10 @@ impl MatchingPolicy {
     /// The difference accepted around `amount`: the larger of the fee and
     /// the exchange tolerance.
     pub fn tolerance_for(&self, amount: Decimal) -> Decimal {
-        let relative = amount.abs().checked_mul(self.amount_tolerance_rel).unwrap_or(Decimal::MAX);
+        let relative = amount
+            .abs()
+            .checked_mul(self.amount_tolerance_rel)
+            .unwrap_or(Decimal::MAX);
         relative.max(self.amount_tolerance_abs)
     }
 }
@@ -180,20 +183,35 @@ mod tests {
         let policy = MatchingPolicy::default();
 
         // (amount, tolerance)
-        let table = [("20.00", "0.50"), ("100.00", "0.50"), ("1000.00", "5.00000")];
+        let table = [
+            ("20.00", "0.50"),
+            ("100.00", "0.50"),
+            ("1000.00", "5.00000"),
+        ];
 
         for (amount, tolerance) in table {
             let amount: Decimal = amount.parse().expect("amount");
-            assert_eq!(policy.tolerance_for(amount), tolerance.parse::<Decimal>().expect("tol"));
+            assert_eq!(
+                policy.tolerance_for(amount),
+                tolerance.parse::<Decimal>().expect("tol")
+            );
         }
     }
 
     #[test]
     fn out_of_range_settings_are_refused_with_their_name() {
-        let threshold = MatchingPolicy { auto_apply_threshold: 1.5, ..MatchingPolicy::default() };
-        let tolerance =
-            MatchingPolicy { amount_tolerance_abs: Decimal::NEGATIVE_ONE, ..Default::default() };
-        let subset = MatchingPolicy { max_subset_size: 0, ..Default::default() };
+        let threshold = MatchingPolicy {
+            auto_apply_threshold: 1.5,
+            ..MatchingPolicy::default()
+        };
+        let tolerance = MatchingPolicy {
+            amount_tolerance_abs: Decimal::NEGATIVE_ONE,
+            ..Default::default()
+        };
+        let subset = MatchingPolicy {
+            max_subset_size: 0,
+            ..Default::default()
+        };
 
         for (policy, setting) in [
             (threshold, "auto_apply_threshold"),

@@ -25,7 +25,9 @@ pub fn minor_digits(currency: &str) -> u32 {
 pub fn to_minor_units(amount: Decimal, currency: &str) -> Option<i64> {
     let digits = minor_digits(currency);
     let rounded = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
-    rounded.checked_mul(Decimal::from(10_i64.pow(digits)))?.to_i64()
+    rounded
+        .checked_mul(Decimal::from(10_i64.pow(digits)))?
+        .to_i64()
 }
 
 /// `amount` as finance teams read it: thousands separated by commas, the
@@ -44,8 +46,16 @@ pub fn format_amount(amount: Decimal, currency: &str) -> String {
         grouped.push(digit);
     }
 
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
-    if decimals.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{decimals}") }
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    if decimals.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{decimals}")
+    }
 }
 
 #[cfg(test)]
@@ -70,7 +80,11 @@ mod tests {
         ];
 
         for (value, currency, written) in table {
-            assert_eq!(format_amount(amount(value), currency), written, "{value} {currency}");
+            assert_eq!(
+                format_amount(amount(value), currency),
+                written,
+                "{value} {currency}"
+            );
         }
     }
 

@@ -40,7 +40,13 @@ impl NormalisedName {
             .filter(|character| *character != '.')
             .flat_map(char::to_lowercase)
             .map(fold_accent)
-            .map(|character| if character.is_alphanumeric() { character } else { ' ' })
+            .map(|character| {
+                if character.is_alphanumeric() {
+                    character
+                } else {
+                    ' '
+                }
+            })
             .collect();
 
         let words = folded
@@ -86,7 +92,11 @@ pub fn name_similarity(left: &NormalisedName, right: &NormalisedName) -> f64 {
 fn best_pairing_average(from: &[String], to: &[String]) -> f64 {
     let total: f64 = from
         .iter()
-        .map(|word| to.iter().map(|other| word_similarity(word, other)).fold(0.0, f64::max))
+        .map(|word| {
+            to.iter()
+                .map(|other| word_similarity(word, other))
+                .fold(0.0, f64::max)
+        })
         .sum();
     total / from.len() as f64
 }
@@ -98,7 +108,11 @@ fn word_similarity(left: &str, right: &str) -> f64 {
         return 1.0;
     }
 
-    let (short, long) = if left.len() <= right.len() { (left, right) } else { (right, left) };
+    let (short, long) = if left.len() <= right.len() {
+        (left, right)
+    } else {
+        (right, left)
+    };
     if short.chars().count() >= MIN_ABBREVIATION_LENGTH && long.starts_with(short) {
         return ABBREVIATION_SIMILARITY;
     }
@@ -111,8 +125,12 @@ pub fn jaro_winkler(left: &str, right: &str) -> f64 {
     let right: Vec<char> = right.chars().collect();
     let jaro = jaro(&left, &right);
 
-    let common_prefix =
-        left.iter().zip(&right).take(4).take_while(|(a, b)| a == b).count() as f64;
+    let common_prefix = left
+        .iter()
+        .zip(&right)
+        .take(4)
+        .take_while(|(a, b)| a == b)
+        .count() as f64;
     jaro + common_prefix * 0.1 * (1.0 - jaro)
 }
 
@@ -143,9 +161,17 @@ fn jaro(left: &[char], right: &[char]) -> f64 {
     if matches == 0.0 {
         return 0.0;
     }
-    let right_matches = right.iter().zip(&right_taken).filter(|(_, taken)| **taken).map(|(c, _)| c);
-    let transpositions =
-        left_matches.iter().zip(right_matches).filter(|(a, b)| a != b).count() as f64 / 2.0;
+    let right_matches = right
+        .iter()
+        .zip(&right_taken)
+        .filter(|(_, taken)| **taken)
+        .map(|(c, _)| c);
+    let transpositions = left_matches
+        .iter()
+        .zip(right_matches)
+        .filter(|(a, b)| a != b)
+        .count() as f64
+        / 2.0;
 
     (matches / left.len() as f64
         + matches / right.len() as f64
@@ -203,9 +229,15 @@ impl NameIndex {
             return;
         }
 
-        self.exact.entry(normalised.key()).or_default().push(customer_id.to_owned());
+        self.exact
+            .entry(normalised.key())
+            .or_default()
+            .push(customer_id.to_owned());
         for block in block_keys(&normalised) {
-            self.blocks.entry(block).or_default().push(customer_id.to_owned());
+            self.blocks
+                .entry(block)
+                .or_default()
+                .push(customer_id.to_owned());
         }
         self.names.insert(customer_id.to_owned(), normalised);
     }
@@ -221,7 +253,10 @@ impl NameIndex {
         if let Some(customers) = self.exact.get(&payer.key()) {
             return customers
                 .iter()
-                .map(|customer_id| SimilarName { customer_id: customer_id.clone(), similarity: 1.0 })
+                .map(|customer_id| SimilarName {
+                    customer_id: customer_id.clone(),
+                    similarity: 1.0,
+                })
                 .collect();
         }
 
@@ -230,12 +265,16 @@ impl NameIndex {
             .into_iter()
             .filter_map(|customer_id| {
                 let similarity = name_similarity(&payer, self.names.get(customer_id)?);
-                (similarity >= NAME_SIMILARITY_FLOOR)
-                    .then(|| SimilarName { customer_id: customer_id.to_owned(), similarity })
+                (similarity >= NAME_SIMILARITY_FLOOR).then(|| SimilarName {
+                    customer_id: customer_id.to_owned(),
+                    similarity,
+                })
             })
             .collect();
         similar.sort_by(|a, b| {
-            b.similarity.total_cmp(&a.similarity).then_with(|| a.customer_id.cmp(&b.customer_id))
+            b.similarity
+                .total_cmp(&a.similarity)
+                .then_with(|| a.customer_id.cmp(&b.customer_id))
         });
         similar
     }
@@ -308,11 +347,18 @@ mod tests {
     #[test]
     fn jaro_winkler_agrees_with_its_textbook_values() {
         // (left, right, similarity to three places)
-        let table = [("martha", "marhta", 0.961), ("dwayne", "duane", 0.84), ("dixon", "dicksonx", 0.813)];
+        let table = [
+            ("martha", "marhta", 0.961),
+            ("dwayne", "duane", 0.84),
+            ("dixon", "dicksonx", 0.813),
+        ];
 
         for (left, right, expected) in table {
             let similarity = jaro_winkler(left, right);
-            assert!((similarity - expected).abs() < 0.001, "{left}/{right}: {similarity}");
+            assert!(
+                (similarity - expected).abs() < 0.001,
+                "{left}/{right}: {similarity}"
+            );
         }
         assert_eq!(jaro_winkler("", "abc"), 0.0);
     }
@@ -328,7 +374,13 @@ mod tests {
         let fuzzy = index.similar("LABO MARTIN");
         let none = index.similar("Pharmacie Bernard");
 
-        assert_eq!(exact, [SimilarName { customer_id: "c1".into(), similarity: 1.0 }]);
+        assert_eq!(
+            exact,
+            [SimilarName {
+                customer_id: "c1".into(),
+                similarity: 1.0
+            }]
+        );
         assert_eq!(fuzzy.first().map(|s| s.customer_id.as_str()), Some("c2"));
         assert!(none.is_empty());
     }

@@ -119,8 +119,10 @@ pub enum Evidence {
     CombinationOfOpenItems {
         /// How many items.
         items: usize,
-        /// True when no other combination was found.
+        /// True when the search was complete and found no other combination.
         unique: bool,
+        /// True when they add up to the amount exactly, not within tolerance.
+        exact: bool,
     },
     /// A credit note is netted off the invoices paid.
     CreditNoteNetted {
@@ -137,6 +139,15 @@ pub enum Evidence {
         remaining: Decimal,
         /// What stays open after this payment.
         left_open: Decimal,
+        /// Its currency.
+        currency: String,
+    },
+    /// The amount is one of several equal instalments of what is due.
+    InstalmentOfRemaining {
+        /// How many instalments of this amount settle the invoice.
+        count: u32,
+        /// What the invoice had left to pay.
+        remaining: Decimal,
         /// Its currency.
         currency: String,
     },
@@ -175,6 +186,7 @@ impl Evidence {
             | Self::CombinationOfOpenItems { .. }
             | Self::CreditNoteNetted { .. }
             | Self::PartialPayment { .. }
+            | Self::InstalmentOfRemaining { .. }
             | Self::Overpayment { .. }
             | Self::AmountOnly { .. } => Concern::Amount,
         }
@@ -195,7 +207,13 @@ impl Evidence {
             Self::AmountEqualsRemaining { .. } => 0.60,
             Self::CreditNoteNetted { .. } => 0.55,
             Self::AmountWithinTolerance { .. } => 0.45,
-            Self::CombinationOfOpenItems { unique: true, .. } => 0.45,
+            Self::CombinationOfOpenItems {
+                unique: true,
+                exact: true,
+                ..
+            } => 0.76,
+            Self::CombinationOfOpenItems { unique: true, .. } => 0.40,
+            Self::InstalmentOfRemaining { .. } => 0.40,
             Self::CombinationOfOpenItems { unique: false, .. } => 0.30,
             Self::AmountOnly { candidates: 1 } => 0.30,
             Self::AmountOnly { .. } => 0.15,
@@ -208,7 +226,7 @@ impl Evidence {
     /// How much the evidence weakens the match: 1 leaves it as it is.
     fn doubt(&self) -> f64 {
         match self {
-            Self::PayerIsAnotherCustomer { .. } => 0.75,
+            Self::PayerIsAnotherCustomer { .. } => 0.85,
             Self::Overpayment { .. } => 0.80,
             _ => 1.0,
         }
@@ -233,7 +251,10 @@ impl fmt::Display for Evidence {
                 write!(f, "remittance \"{written}\" reads as invoice {number}")
             }
             Self::InvoiceNumberDigits { written, number } => {
-                write!(f, "remittance \"{written}\" has the digits of invoice {number}")
+                write!(
+                    f,
+                    "remittance \"{written}\" has the digits of invoice {number}"
+                )
             }
             Self::EndToEndId { id, number } => {
                 write!(f, "end-to-end id {id} carries invoice {number}")
@@ -242,31 +263,58 @@ impl fmt::Display for Evidence {
             Self::PayerNameKnown { payer, customer } => {
                 write!(f, "payer name \"{payer}\" is known for {customer}")
             }
-            Self::PayerNameSimilar { payer, customer, similarity } => write!(
+            Self::PayerNameSimilar {
+                payer,
+                customer,
+                similarity,
+            } => write!(
                 f,
                 "payer name \"{payer}\" resembles {customer} ({:.0} % alike)",
                 similarity * 100.0
             ),
             Self::PayerIsAnotherCustomer { known_for } => {
-                write!(f, "but the payer is known for {known_for}, not this customer")
+                write!(
+                    f,
+                    "but the payer is known for {known_for}, not this customer"
+                )
             }
-            Self::AmountEqualsRemaining { amount, currency, items: 1 } => write!(
+            Self::AmountEqualsRemaining {
+                amount,
+                currency,
+                items: 1,
+            } => write!(
                 f,
                 "amount {} equals its remaining amount",
                 format_amount(*amount, currency)
             ),
-            Self::AmountEqualsRemaining { amount, currency, items } => write!(
+            Self::AmountEqualsRemaining {
+                amount,
+                currency,
+                items,
+            } => write!(
                 f,
                 "amount {} equals the remaining amount of the {items} items",
                 format_amount(*amount, currency)
             ),
-            Self::AmountUniqueForCustomer { amount, currency, customer } => write!(
+            Self::AmountUniqueForCustomer {
+                amount,
+                currency,
+                customer,
+            } => write!(
                 f,
                 "amount {} equals the only open invoice of {customer} with that amount",
                 format_amount(*amount, currency)
             ),
-            Self::AmountWithinTolerance { expected, difference, currency } => {
-                let direction = if difference.is_sign_negative() { "short of" } else { "over" };
+            Self::AmountWithinTolerance {
+                expected,
+                difference,
+                currency,
+            } => {
+                let direction = if difference.is_sign_negative() {
+                    "short of"
+                } else {
+                    "over"
+                };
                 write!(
                     f,
                     "amount is {} {direction} the {} due, within tolerance (bank fee or exchange \
@@ -275,26 +323,56 @@ impl fmt::Display for Evidence {
                     format_amount(*expected, currency)
                 )
             }
-            Self::CombinationOfOpenItems { items, unique: true } => {
-                write!(f, "amount equals the sum of {items} open items, oldest first")
-            }
-            Self::CombinationOfOpenItems { items, unique: false } => write!(
+            Self::CombinationOfOpenItems {
+                items,
+                unique: true,
+                ..
+            } => write!(
                 f,
-                "amount equals the sum of {items} open items, oldest first, but other \
+                "amount matches the sum of {items} open items, oldest first, and no other \
+                 combination"
+            ),
+            Self::CombinationOfOpenItems {
+                items,
+                unique: false,
+                ..
+            } => write!(
+                f,
+                "amount matches the sum of {items} open items, oldest first, but other \
                  combinations fit too"
             ),
-            Self::CreditNoteNetted { number, amount, currency } => write!(
+            Self::CreditNoteNetted {
+                number,
+                amount,
+                currency,
+            } => write!(
                 f,
                 "credit note {number} ({}) is netted",
                 format_amount(*amount, currency)
             ),
-            Self::PartialPayment { remaining, left_open, currency } => write!(
+            Self::PartialPayment {
+                remaining,
+                left_open,
+                currency,
+            } => write!(
                 f,
                 "amount pays part of the {} due; {} stays open",
                 format_amount(*remaining, currency),
                 format_amount(*left_open, currency)
             ),
-            Self::Overpayment { unallocated, currency } => write!(
+            Self::InstalmentOfRemaining {
+                count,
+                remaining,
+                currency,
+            } => write!(
+                f,
+                "amount is one of {count} equal instalments of the {} due",
+                format_amount(*remaining, currency)
+            ),
+            Self::Overpayment {
+                unallocated,
+                currency,
+            } => write!(
                 f,
                 "amount exceeds what is due: {} left unallocated",
                 format_amount(*unallocated, currency)
@@ -352,7 +430,10 @@ impl MatchProposal {
 
     /// The total allocated.
     pub fn allocated(&self) -> Decimal {
-        self.allocations.iter().map(|allocation| allocation.amount).sum()
+        self.allocations
+            .iter()
+            .map(|allocation| allocation.amount)
+            .sum()
     }
 
     /// True when both proposals allocate to the same items.
@@ -363,7 +444,11 @@ impl MatchProposal {
 
 /// The ids a proposal allocates to, sorted.
 fn item_ids(proposal: &MatchProposal) -> Vec<&str> {
-    let mut ids: Vec<&str> = proposal.allocations.iter().map(|a| a.invoice_id.as_str()).collect();
+    let mut ids: Vec<&str> = proposal
+        .allocations
+        .iter()
+        .map(|a| a.invoice_id.as_str())
+        .collect();
     ids.sort_unstable();
     ids
 }
@@ -391,7 +476,11 @@ fn confidence(evidence: &[Evidence]) -> f64 {
 
 /// The evidence as one sentence, first letter capitalised.
 fn explain(evidence: &[Evidence]) -> String {
-    let sentence = evidence.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    let sentence = evidence
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut characters = sentence.chars();
     match characters.next() {
         Some(first) => first.to_uppercase().chain(characters).collect(),
@@ -432,7 +521,9 @@ impl Decision {
         }
 
         let Some(best) = distinct.first() else {
-            return Self::NoMatch { reason: no_match_reason() };
+            return Self::NoMatch {
+                reason: no_match_reason(),
+            };
         };
         let runner_up = distinct.get(1).map_or(0.0, |proposal| proposal.confidence);
         let confident = best.confidence >= policy.auto_apply_threshold;
@@ -440,7 +531,12 @@ impl Decision {
 
         if confident && unambiguous {
             distinct.truncate(1);
-            distinct.pop().map_or_else(|| Self::NoMatch { reason: no_match_reason() }, Self::AutoApply)
+            distinct.pop().map_or_else(
+                || Self::NoMatch {
+                    reason: no_match_reason(),
+                },
+                Self::AutoApply,
+            )
         } else {
             Self::Review(distinct)
         }
@@ -465,22 +561,34 @@ mod tests {
     }
 
     fn exact_number() -> Evidence {
-        Evidence::InvoiceNumberExact { number: "F2025-000123".into() }
+        Evidence::InvoiceNumberExact {
+            number: "F2025-000123".into(),
+        }
     }
 
     fn exact_amount() -> Evidence {
-        Evidence::AmountEqualsRemaining { amount: eur("1440"), currency: "EUR".into(), items: 1 }
+        Evidence::AmountEqualsRemaining {
+            amount: eur("1440"),
+            currency: "EUR".into(),
+            items: 1,
+        }
     }
 
     fn known_iban() -> Evidence {
-        Evidence::PayerIbanKnown { customer: "Boulangerie Martin".into() }
+        Evidence::PayerIbanKnown {
+            customer: "Boulangerie Martin".into(),
+        }
     }
 
     #[test]
     fn confidence_grows_with_independent_evidence_and_falls_with_doubt() {
         // (evidence, at least, at most)
         let table: [(Vec<Evidence>, f64, f64); 6] = [
-            (vec![exact_number(), exact_amount(), known_iban()], 0.97, 0.99),
+            (
+                vec![exact_number(), exact_amount(), known_iban()],
+                0.97,
+                0.99,
+            ),
             (vec![exact_number(), exact_amount()], 0.93, 0.95),
             (vec![exact_number()], 0.85, 0.85),
             (vec![exact_number(), exact_number()], 0.85, 0.85),
@@ -489,10 +597,12 @@ mod tests {
                 vec![
                     exact_number(),
                     exact_amount(),
-                    Evidence::PayerIsAnotherCustomer { known_for: "Garage Leroy".into() },
+                    Evidence::PayerIsAnotherCustomer {
+                        known_for: "Garage Leroy".into(),
+                    },
                 ],
-                0.70,
-                0.71,
+                0.79,
+                0.80,
             ),
         ];
 
@@ -519,8 +629,11 @@ mod tests {
     }
 
     fn proposal(invoice_id: &str, evidence: Vec<Evidence>) -> MatchProposal {
-        let allocation =
-            Allocation { invoice_id: invoice_id.into(), number: invoice_id.into(), amount: eur("1") };
+        let allocation = Allocation {
+            invoice_id: invoice_id.into(),
+            number: invoice_id.into(),
+            amount: eur("1"),
+        };
         MatchProposal::new("p1", vec![allocation], evidence, Decimal::ZERO)
     }
 
@@ -539,7 +652,9 @@ mod tests {
 
         assert!(matches!(alone, Decision::AutoApply(_)));
         assert!(matches!(contested, Decision::Review(ref all) if all.len() == 2));
-        assert!(matches!(outclassed, Decision::AutoApply(ref best) if best.allocations[0].invoice_id == "a"));
+        assert!(
+            matches!(outclassed, Decision::AutoApply(ref best) if best.allocations[0].invoice_id == "a")
+        );
         assert!(matches!(timid, Decision::Review(_)));
     }
 
@@ -548,6 +663,11 @@ mod tests {
         let decision =
             Decision::from_candidates(Vec::new(), &MatchingPolicy::default(), || "nothing".into());
 
-        assert_eq!(decision, Decision::NoMatch { reason: "nothing".into() });
+        assert_eq!(
+            decision,
+            Decision::NoMatch {
+                reason: "nothing".into()
+            }
+        );
     }
 }

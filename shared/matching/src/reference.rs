@@ -48,7 +48,10 @@ pub struct InvoiceNumberIndex<T> {
 
 impl<T> Default for InvoiceNumberIndex<T> {
     fn default() -> Self {
-        Self { by_key: HashMap::new(), by_digits: HashMap::new() }
+        Self {
+            by_key: HashMap::new(),
+            by_digits: HashMap::new(),
+        }
     }
 }
 
@@ -64,11 +67,17 @@ impl<T: Clone + PartialEq> InvoiceNumberIndex<T> {
         let segments = segments(number);
 
         for key in [compact_key(&segments), loose_key(&segments)] {
-            push_unique(self.by_key.entry(key).or_default(), (exact.clone(), value.clone()));
+            push_unique(
+                self.by_key.entry(key).or_default(),
+                (exact.clone(), value.clone()),
+            );
         }
 
-        let digits: Vec<&str> =
-            segments.iter().copied().filter(|s| s.bytes().all(|b| b.is_ascii_digit())).collect();
+        let digits: Vec<&str> = segments
+            .iter()
+            .copied()
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+            .collect();
         for key in [compact_key(&digits), loose_key(&digits)] {
             if key.len() >= MIN_DIGITS_ONLY_LENGTH {
                 push_unique(self.by_digits.entry(key).or_default(), value.clone());
@@ -107,7 +116,10 @@ impl<T: Clone + PartialEq> InvoiceNumberIndex<T> {
         let (Some(first), Some(last)) = (words.first(), words.last()) else {
             return Vec::new();
         };
-        let written = text.get(first.start..last.end).unwrap_or_default().to_owned();
+        let written = text
+            .get(first.start..last.end)
+            .unwrap_or_default()
+            .to_owned();
         let written_exact = exact_form(&written);
         let segments: Vec<&str> = words.iter().flat_map(|word| segments(&word.text)).collect();
 
@@ -128,7 +140,9 @@ impl<T: Clone + PartialEq> InvoiceNumberIndex<T> {
             }
         }
 
-        let all_digits = segments.iter().all(|s| s.bytes().all(|b| b.is_ascii_digit()));
+        let all_digits = segments
+            .iter()
+            .all(|s| s.bytes().all(|b| b.is_ascii_digit()));
         if !all_digits {
             return Vec::new();
         }
@@ -192,7 +206,9 @@ fn segments(text: &str) -> Vec<&str> {
     let mut run: Option<(usize, bool)> = None;
 
     for (offset, character) in text.char_indices() {
-        let kind = character.is_alphanumeric().then(|| character.is_ascii_digit());
+        let kind = character
+            .is_alphanumeric()
+            .then(|| character.is_ascii_digit());
         match (run, kind) {
             (Some((_, run_is_digits)), Some(is_digit)) if run_is_digits == is_digit => {}
             (Some((start, _)), _) => {
@@ -210,7 +226,10 @@ fn segments(text: &str) -> Vec<&str> {
 
 /// The segments joined, upper-cased: separators dropped.
 fn compact_key(segments: &[&str]) -> String {
-    segments.iter().map(|segment| segment.to_uppercase()).collect()
+    segments
+        .iter()
+        .map(|segment| segment.to_uppercase())
+        .collect()
 }
 
 /// The segments joined with each run of digits stripped of its leading zeros.
@@ -220,7 +239,11 @@ fn loose_key(segments: &[&str]) -> String {
         .map(|segment| {
             if segment.bytes().all(|b| b.is_ascii_digit()) {
                 let trimmed = segment.trim_start_matches('0');
-                if trimmed.is_empty() { "0".to_owned() } else { trimmed.to_owned() }
+                if trimmed.is_empty() {
+                    "0".to_owned()
+                } else {
+                    trimmed.to_owned()
+                }
             } else {
                 segment.to_uppercase()
             }
@@ -240,14 +263,24 @@ mod tests {
 
     fn index() -> InvoiceNumberIndex<&'static str> {
         let mut index = InvoiceNumberIndex::new();
-        for number in ["F2025-000123", "F2025-000124", "F2025-001230", "AV2025-000009", "INV/77/B"] {
+        for number in [
+            "F2025-000123",
+            "F2025-000124",
+            "F2025-001230",
+            "AV2025-000009",
+            "INV/77/B",
+        ] {
             index.insert(number, number);
         }
         index
     }
 
     fn found(text: &str) -> Vec<(&'static str, NumberQuality)> {
-        index().find_in(text).into_iter().map(|hit| (hit.value, hit.quality)).collect()
+        index()
+            .find_in(text)
+            .into_iter()
+            .map(|hit| (hit.value, hit.quality))
+            .collect()
     }
 
     #[test]
@@ -263,7 +296,10 @@ mod tests {
             ("F2025123", &[("F2025-000123", Normalised)]),
             ("F 2025 000123", &[("F2025-000123", Normalised)]),
             ("F2025/000123", &[("F2025-000123", Normalised)]),
-            ("FACTURE F2025-000123 ACOMPTE 1/3", &[("F2025-000123", Exact)]),
+            (
+                "FACTURE F2025-000123 ACOMPTE 1/3",
+                &[("F2025-000123", Exact)],
+            ),
             (
                 "FACT F2025-000123 ET F2025-000124",
                 &[("F2025-000123", Exact), ("F2025-000124", Exact)],

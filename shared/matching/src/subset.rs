@@ -105,14 +105,20 @@ mod tests {
     use super::*;
 
     fn bounds(low: i64, high: i64) -> SubsetBounds {
-        SubsetBounds { low, high, max_size: 6, budget: 100_000, wanted: 2 }
+        SubsetBounds {
+            low,
+            high,
+            max_size: 6,
+            budget: 100_000,
+            wanted: 2,
+        }
     }
 
     #[test]
     fn three_invoices_adding_up_to_the_payment_are_found() {
-        let amounts = [120_00, 75_50, 300_00, 44_50, 999_99];
+        let amounts = [12_000, 7_550, 30_000, 4_450, 99_999];
 
-        let search = find_subsets(&amounts, bounds(240_00, 240_00));
+        let search = find_subsets(&amounts, bounds(24_000, 24_000));
 
         assert_eq!(search.solutions, [vec![0, 1, 3]]);
         assert!(!search.gave_up);
@@ -120,10 +126,10 @@ mod tests {
 
     #[test]
     fn combinations_within_tolerance_are_accepted_and_outside_it_refused() {
-        let amounts = [100_00, 200_00];
+        let amounts = [10_000, 20_000];
 
-        let fee_taken = find_subsets(&amounts, bounds(299_50, 300_50));
-        let too_far = find_subsets(&amounts, bounds(298_00, 298_50));
+        let fee_taken = find_subsets(&amounts, bounds(29_950, 30_050));
+        let too_far = find_subsets(&amounts, bounds(29_800, 29_850));
 
         assert_eq!(fee_taken.solutions, [vec![0, 1]]);
         assert!(too_far.solutions.is_empty());
@@ -131,19 +137,31 @@ mod tests {
 
     #[test]
     fn the_oldest_items_are_preferred_and_a_second_combination_shows_ambiguity() {
-        let amounts = [50_00, 80_00, 50_00, 80_00];
+        let amounts = [5_000, 8_000, 5_000, 8_000];
 
-        let search = find_subsets(&amounts, bounds(130_00, 130_00));
+        let search = find_subsets(&amounts, bounds(13_000, 13_000));
 
         assert_eq!(search.solutions, [vec![0, 1], vec![0, 3]]);
     }
 
     #[test]
     fn combinations_larger_than_the_cap_are_not_searched() {
-        let amounts = [10_00; 8];
+        let amounts = [1_000; 8];
 
-        let capped = find_subsets(&amounts, SubsetBounds { max_size: 3, ..bounds(80_00, 80_00) });
-        let allowed = find_subsets(&amounts, SubsetBounds { max_size: 8, ..bounds(80_00, 80_00) });
+        let capped = find_subsets(
+            &amounts,
+            SubsetBounds {
+                max_size: 3,
+                ..bounds(8_000, 8_000)
+            },
+        );
+        let allowed = find_subsets(
+            &amounts,
+            SubsetBounds {
+                max_size: 8,
+                ..bounds(8_000, 8_000)
+            },
+        );
 
         assert!(capped.solutions.is_empty());
         assert_eq!(allowed.solutions, [vec![0, 1, 2, 3, 4, 5, 6, 7]]);
@@ -155,7 +173,13 @@ mod tests {
         // must try them all, which the small budget does not allow.
         let amounts: Vec<i64> = (1..=40).map(|n| n * 2).collect();
 
-        let search = find_subsets(&amounts, SubsetBounds { budget: 1_000, ..bounds(301, 301) });
+        let search = find_subsets(
+            &amounts,
+            SubsetBounds {
+                budget: 1_000,
+                ..bounds(301, 301)
+            },
+        );
 
         assert!(search.gave_up);
         assert!(search.solutions.is_empty());

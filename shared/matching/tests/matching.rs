@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use relance_matching::{
-    Allocation, Decision, Evidence, MatchProposal, Matcher, MatchingError, MatchingPolicy, OpenItem,
-    OpenItemKind, PayerDirectory, Payment,
+    Allocation, Decision, Evidence, MatchProposal, Matcher, MatchingError, MatchingPolicy,
+    OpenItem, OpenItemKind, PayerDirectory, Payment,
 };
 use rust_decimal::Decimal;
 
@@ -41,7 +41,9 @@ fn invoice(id: &str, number: &str, customer: &str, remaining: &str, due: NaiveDa
 
 fn credit_note(id: &str, number: &str, customer: &str, remaining: &str, credits: &str) -> OpenItem {
     OpenItem {
-        kind: OpenItemKind::CreditNote { credits_invoice: Some(credits.into()) },
+        kind: OpenItemKind::CreditNote {
+            credits_invoice: Some(credits.into()),
+        },
         ..invoice(id, number, customer, remaining, day(3, 15))
     }
 }
@@ -55,7 +57,11 @@ fn payment(amount: &str, remittance: &str) -> Payment {
         counterparty_name: None,
         counterparty_iban: None,
         end_to_end_id: None,
-        remittance_lines: if remittance.is_empty() { Vec::new() } else { vec![remittance.into()] },
+        remittance_lines: if remittance.is_empty() {
+            Vec::new()
+        } else {
+            vec![remittance.into()]
+        },
         structured_references: Vec::new(),
     }
 }
@@ -88,7 +94,11 @@ fn matcher(items: Vec<OpenItem>) -> Matcher {
 }
 
 fn allocated(proposal: &MatchProposal) -> Vec<(&str, Decimal)> {
-    proposal.allocations.iter().map(|a| (a.invoice_id.as_str(), a.amount)).collect()
+    proposal
+        .allocations
+        .iter()
+        .map(|a| (a.invoice_id.as_str(), a.amount))
+        .collect()
 }
 
 fn applied(decision: &Decision) -> &MatchProposal {
@@ -133,8 +143,16 @@ fn invoice_numbers_written_with_noise_still_settle_the_invoice() {
         ("f2025-123", "1440.00", &["inv_123"]),
         ("PAIEMENT F2025 000123 MERCI", "1440.00", &["inv_123"]),
         ("Inv F2025/123", "1440.00", &["inv_123"]),
-        ("FACT F2025-000123 ET F2025-000124", "1800.00", &["inv_123", "inv_124"]),
-        ("FACTURES F2025123, F2025124, F2025130", "1899.90", &["inv_123", "inv_124", "inv_130"]),
+        (
+            "FACT F2025-000123 ET F2025-000124",
+            "1800.00",
+            &["inv_123", "inv_124"],
+        ),
+        (
+            "FACTURES F2025123, F2025124, F2025130",
+            "1899.90",
+            &["inv_123", "inv_124", "inv_130"],
+        ),
         ("REGLEMENT F2025-000201", "575.25", &["inv_201"]),
         ("F2025-124 F2025-201", "935.25", &["inv_124", "inv_201"]),
     ];
@@ -146,8 +164,10 @@ fn invoice_numbers_written_with_noise_still_settle_the_invoice() {
             Decision::Review(candidates) => candidates.iter().collect(),
             Decision::NoMatch { reason } => panic!("{remittance}: no match: {reason}"),
         };
-        let invoices: Vec<&str> =
-            candidates.iter().flat_map(|p| p.allocations.iter().map(|a| a.invoice_id.as_str())).collect();
+        let invoices: Vec<&str> = candidates
+            .iter()
+            .flat_map(|p| p.allocations.iter().map(|a| a.invoice_id.as_str()))
+            .collect();
         assert_eq!(invoices, expected, "{remittance}");
     }
 }
@@ -177,9 +197,15 @@ fn creditor_references_structured_or_typed_designate_their_invoice() {
     for decision in [matcher.propose(&structured), matcher.propose(&typed)] {
         let proposal = applied(&decision);
         assert_eq!(allocated(proposal), [("inv_124", eur("360.00"))]);
-        assert!(matches!(proposal.evidence[0], Evidence::CreditorReference { .. }));
+        assert!(matches!(
+            proposal.evidence[0],
+            Evidence::CreditorReference { .. }
+        ));
     }
-    assert!(!matches!(matcher.propose(&mistyped), Decision::AutoApply(_)));
+    assert!(!matches!(
+        matcher.propose(&mistyped),
+        Decision::AutoApply(_)
+    ));
 }
 
 #[test]
@@ -193,8 +219,15 @@ fn an_end_to_end_id_carrying_the_invoice_number_designates_it() {
     let proposal = applied(&matcher.propose(&with_id)).clone();
 
     assert_eq!(allocated(&proposal), [("inv_201", eur("575.25"))]);
-    assert!(proposal.explanation.starts_with("End-to-end id E2E-F2025-000201 carries invoice F2025-000201"));
-    assert!(!matches!(matcher.propose(&not_provided), Decision::AutoApply(_)));
+    assert!(
+        proposal
+            .explanation
+            .starts_with("End-to-end id E2E-F2025-000201 carries invoice F2025-000201")
+    );
+    assert!(!matches!(
+        matcher.propose(&not_provided),
+        Decision::AutoApply(_)
+    ));
 }
 
 #[test]
@@ -209,7 +242,11 @@ fn partial_payments_keep_the_invoice_open_and_the_next_one_settles_it() {
 
     assert_eq!(allocated(&first), [("inv_123", eur("500.00"))]);
     assert_eq!(first.residual, Decimal::ZERO);
-    assert!(first.explanation.contains("940.00 stays open"), "{}", first.explanation);
+    assert!(
+        first.explanation.contains("940.00 stays open"),
+        "{}",
+        first.explanation
+    );
     assert_eq!(allocated(&second), [("inv_123", eur("940.00"))]);
     matcher.apply(&second).expect("fits");
     assert_eq!(matcher.remaining("inv_123"), Some(Decimal::ZERO));
@@ -233,12 +270,19 @@ fn bank_fees_and_exchange_differences_within_tolerance_are_reported_as_residual(
         match residual {
             Some(residual) => {
                 assert_eq!(proposal.residual, eur(residual), "{amount}");
-                assert!(proposal.explanation.contains("write-off candidate"), "{amount}");
+                assert!(
+                    proposal.explanation.contains("write-off candidate"),
+                    "{amount}"
+                );
                 assert!(matches!(decision, Decision::AutoApply(_)), "{amount}");
             }
             None => {
                 assert_eq!(proposal.residual, Decimal::ZERO, "{amount}");
-                assert!(proposal.explanation.contains("15.00 stays open"), "{}", proposal.explanation);
+                assert!(
+                    proposal.explanation.contains("15.00 stays open"),
+                    "{}",
+                    proposal.explanation
+                );
             }
         }
         assert!(proposal.allocated() <= eur(amount), "{amount}");
@@ -265,43 +309,82 @@ fn a_known_account_paying_the_only_invoice_of_that_amount_is_applied() {
 
     let proposal = applied(&decision);
     assert_eq!(allocated(proposal), [("inv_124", eur("360.00"))]);
-    assert!(proposal.explanation.contains("only open invoice of Boulangerie Martin SARL"));
+    assert!(
+        proposal
+            .explanation
+            .contains("only open invoice of Boulangerie Martin SARL")
+    );
 }
 
 #[test]
 fn two_open_invoices_of_the_same_amount_without_reference_go_to_review_oldest_first() {
     let mut items = ledger();
-    items.push(invoice("inv_140", "F2025-000140", "martin", "360.00", day(4, 25)));
+    items.push(invoice(
+        "inv_140",
+        "F2025-000140",
+        "martin",
+        "360.00",
+        day(4, 25),
+    ));
     let matcher = matcher(items);
 
     let decision = matcher.propose(&from_martin(payment("360.00", "VIREMENT")));
 
     let candidates = reviewed(&decision);
-    let first_choices: Vec<&str> = candidates.iter().map(|c| c.allocations[0].invoice_id.as_str()).collect();
+    let first_choices: Vec<&str> = candidates
+        .iter()
+        .map(|c| c.allocations[0].invoice_id.as_str())
+        .collect();
     assert_eq!(first_choices, ["inv_124", "inv_140"]);
 }
 
 #[test]
-fn one_payment_for_three_invoices_is_found_by_their_sum() {
+fn one_payment_for_three_invoices_is_found_by_their_sum_and_applied_only_when_exact() {
     let mut items = ledger();
-    items.push(invoice("inv_150", "F2025-000150", "martin", "250.10", day(4, 28)));
+    items.push(invoice(
+        "inv_150",
+        "F2025-000150",
+        "martin",
+        "250.10",
+        day(4, 28),
+    ));
     let matcher = matcher(items);
 
     // 360.00 + 99.90 + 250.10 = 710.00, and no other combination fits.
-    let decision = matcher.propose(&from_martin(payment("710.00", "")));
+    let exact = matcher.propose(&from_martin(payment("710.00", "")));
+    let with_fee = matcher.propose(&from_martin(payment("709.70", "")));
 
-    let best = decision.best().expect("a candidate");
+    let best = applied(&exact);
     assert_eq!(
         allocated(best),
-        [("inv_124", eur("360.00")), ("inv_150", eur("250.10")), ("inv_130", eur("99.90"))]
+        [
+            ("inv_124", eur("360.00")),
+            ("inv_150", eur("250.10")),
+            ("inv_130", eur("99.90"))
+        ]
     );
-    assert!(best.evidence.contains(&Evidence::CombinationOfOpenItems { items: 3, unique: true }));
+    assert!(best.evidence.contains(&Evidence::CombinationOfOpenItems {
+        items: 3,
+        unique: true,
+        exact: true,
+    }));
+    let candidates = reviewed(&with_fee);
+    assert_eq!(allocated(&candidates[0]).len(), 3);
+    assert_eq!(candidates[0].residual, eur("-0.30"));
 }
 
 #[test]
 fn a_combination_search_past_its_budget_gives_up_and_says_so() {
     let items: Vec<OpenItem> = (1..=40)
-        .map(|n| invoice(&format!("inv_{n}"), &format!("F2025-{n:06}"), "martin", &format!("{}.00", n * 2), day(3, 1)))
+        .map(|n| {
+            invoice(
+                &format!("inv_{n}"),
+                &format!("F2025-{n:06}"),
+                "martin",
+                &format!("{}.00", n * 2),
+                day(3, 1),
+            )
+        })
         .collect();
     let policy = MatchingPolicy {
         amount_tolerance_abs: Decimal::ZERO,
@@ -313,25 +396,43 @@ fn a_combination_search_past_its_budget_gives_up_and_says_so() {
 
     let decision = matcher.propose(&from_martin(payment("301.00", "")));
 
-    let Decision::NoMatch { reason } = decision else { panic!("expected no match: {decision:#?}") };
+    let Decision::NoMatch { reason } = decision else {
+        panic!("expected no match: {decision:#?}")
+    };
     assert!(reason.contains("search budget"), "{reason}");
 }
 
 #[test]
 fn credit_notes_are_netted_off_the_invoice_they_credit() {
     let mut items = ledger();
-    items.push(credit_note("cn_9", "AV2025-000009", "martin", "-140.00", "inv_123"));
+    items.push(credit_note(
+        "cn_9",
+        "AV2025-000009",
+        "martin",
+        "-140.00",
+        "inv_123",
+    ));
     let matcher = matcher(items);
 
     let quoted = matcher.propose(&payment("1300.00", "F2025-000123 MOINS AVOIR"));
     let silent = matcher.propose(&from_martin(payment("1300.00", "")));
 
     let proposal = applied(&quoted);
-    assert_eq!(allocated(proposal), [("inv_123", eur("1440.00")), ("cn_9", eur("-140.00"))]);
+    assert_eq!(
+        allocated(proposal),
+        [("inv_123", eur("1440.00")), ("cn_9", eur("-140.00"))]
+    );
     assert_eq!(proposal.allocated(), eur("1300.00"));
-    assert!(proposal.explanation.contains("credit note AV2025-000009 (-140.00) is netted"));
+    assert!(
+        proposal
+            .explanation
+            .contains("credit note AV2025-000009 (-140.00) is netted")
+    );
     let best = silent.best().expect("a candidate");
-    assert_eq!(allocated(best), [("inv_123", eur("1440.00")), ("cn_9", eur("-140.00"))]);
+    assert_eq!(
+        allocated(best),
+        [("inv_123", eur("1440.00")), ("cn_9", eur("-140.00"))]
+    );
 }
 
 #[test]
@@ -342,9 +443,14 @@ fn an_unknown_payer_with_no_reference_is_matched_on_amount_only_for_review() {
     let shared = matcher.propose(&payment("1440.00", ""));
     let nothing = matcher.propose(&payment("12.34", ""));
 
-    assert_eq!(allocated(&reviewed(&unique)[0]), [("inv_201", eur("575.25"))]);
+    assert_eq!(
+        allocated(&reviewed(&unique)[0]),
+        [("inv_201", eur("575.25"))]
+    );
     assert_eq!(reviewed(&shared).len(), 2);
-    assert!(matches!(nothing, Decision::NoMatch { ref reason } if reason.contains("unknown payer")));
+    assert!(
+        matches!(nothing, Decision::NoMatch { ref reason } if reason.contains("unknown payer"))
+    );
 }
 
 #[test]
@@ -354,8 +460,14 @@ fn money_paid_out_or_in_another_currency_is_not_matched_to_invoices() {
     let mut dollars = payment("1440.00", "F2025-000123");
     dollars.currency = "USD".into();
 
-    assert!(matches!(matcher.propose(&outgoing), Decision::NoMatch { .. }));
-    assert!(matches!(matcher.propose(&dollars), Decision::NoMatch { .. }));
+    assert!(matches!(
+        matcher.propose(&outgoing),
+        Decision::NoMatch { .. }
+    ));
+    assert!(matches!(
+        matcher.propose(&dollars),
+        Decision::NoMatch { .. }
+    ));
 }
 
 #[test]
@@ -367,12 +479,17 @@ fn a_payer_known_for_another_customer_casts_doubt_on_a_quoted_number() {
     let decision = matcher.propose(&from_leroy);
 
     let candidates = reviewed(&decision);
-    assert!(candidates[0].explanation.contains("known for Garage Leroy SAS, not this customer"));
+    assert!(
+        candidates[0]
+            .explanation
+            .contains("known for Garage Leroy SAS, not this customer")
+    );
 }
 
 #[test]
 fn similar_payer_names_narrow_to_the_customer_but_ask_a_person() {
-    let matcher = Matcher::new(ledger(), PayerDirectory::new(), MatchingPolicy::default()).expect("valid");
+    let matcher =
+        Matcher::new(ledger(), PayerDirectory::new(), MatchingPolicy::default()).expect("valid");
     let mut payment = payment("575.25", "");
     payment.counterparty_name = Some("GARAGE LEROI".into());
 
@@ -380,12 +497,16 @@ fn similar_payer_names_narrow_to_the_customer_but_ask_a_person() {
 
     let best = &reviewed(&decision)[0];
     assert_eq!(allocated(best), [("inv_201", eur("575.25"))]);
-    assert!(matches!(best.evidence[0], Evidence::PayerNameSimilar { .. }));
+    assert!(matches!(
+        best.evidence[0],
+        Evidence::PayerNameSimilar { .. }
+    ));
 }
 
 #[test]
 fn accepted_matches_teach_the_payer_account_for_next_time() {
-    let mut matcher = Matcher::new(ledger(), PayerDirectory::new(), MatchingPolicy::default()).expect("valid");
+    let mut matcher =
+        Matcher::new(ledger(), PayerDirectory::new(), MatchingPolicy::default()).expect("valid");
     let mut first = payment("575.25", "");
     first.counterparty_iban = Some(LEROY_IBAN.into());
 
@@ -395,22 +516,41 @@ fn accepted_matches_teach_the_payer_account_for_next_time() {
 
     assert!(matches!(before, Decision::Review(_)));
     assert_eq!(allocated(applied(&after)), [("inv_201", eur("575.25"))]);
-    assert_eq!(matcher.directory().customers_for_iban(LEROY_IBAN), ["leroy"]);
+    assert_eq!(
+        matcher.directory().customers_for_iban(LEROY_IBAN),
+        ["leroy"]
+    );
 }
 
 #[test]
 fn stale_or_foreign_allocations_are_refused_and_change_nothing() {
     let mut matcher = matcher(ledger());
     let too_much = [
-        Allocation { invoice_id: "inv_124".into(), number: "F2025-000124".into(), amount: eur("100.00") },
-        Allocation { invoice_id: "inv_130".into(), number: "F2025-000130".into(), amount: eur("100.00") },
+        Allocation {
+            invoice_id: "inv_124".into(),
+            number: "F2025-000124".into(),
+            amount: eur("100.00"),
+        },
+        Allocation {
+            invoice_id: "inv_130".into(),
+            number: "F2025-000130".into(),
+            amount: eur("100.00"),
+        },
     ];
-    let unknown = [Allocation { invoice_id: "inv_999".into(), number: "?".into(), amount: eur("1") }];
+    let unknown = [Allocation {
+        invoice_id: "inv_999".into(),
+        number: "?".into(),
+        amount: eur("1"),
+    }];
 
-    let exceeded = matcher.allocate(&too_much).expect_err("99.90 left on inv_130");
+    let exceeded = matcher
+        .allocate(&too_much)
+        .expect_err("99.90 left on inv_130");
     let missing = matcher.allocate(&unknown).expect_err("unknown");
 
-    assert!(matches!(exceeded, MatchingError::AllocationExceedsRemaining { ref invoice_id, .. } if invoice_id == "inv_130"));
+    assert!(
+        matches!(exceeded, MatchingError::AllocationExceedsRemaining { ref invoice_id, .. } if invoice_id == "inv_130")
+    );
     assert!(matches!(missing, MatchingError::UnknownOpenItem { .. }));
     assert_eq!(matcher.remaining("inv_124"), Some(eur("360.00")));
 }
@@ -425,7 +565,49 @@ fn items_of_the_wrong_sign_or_listed_twice_are_refused() {
     ];
 
     for items in [negative_invoice, positive_credit, twice] {
-        let error = Matcher::new(items, PayerDirectory::new(), MatchingPolicy::default()).expect_err("invalid");
-        assert!(error.to_string().contains("inv_1") || error.to_string().contains("cn_1"), "{error}");
+        let error = Matcher::new(items, PayerDirectory::new(), MatchingPolicy::default())
+            .expect_err("invalid");
+        assert!(
+            error.to_string().contains("inv_1") || error.to_string().contains("cn_1"),
+            "{error}"
+        );
     }
+}
+
+#[test]
+fn an_equal_instalment_of_a_later_invoice_is_offered_before_the_oldest() {
+    let mut items = ledger();
+    items.push(invoice(
+        "inv_160",
+        "F2025-000160",
+        "martin",
+        "900.00",
+        day(4, 5),
+    ));
+    let matcher = matcher(items);
+
+    // 300.00 is a third of F2025-000160; the oldest invoice asks 1,440.00.
+    let decision = matcher.propose(&from_martin(payment("300.00", "")));
+
+    let best = &reviewed(&decision)[0];
+    assert_eq!(allocated(best), [("inv_160", eur("300.00"))]);
+    assert!(
+        best.explanation
+            .contains("one of 3 equal instalments of the 900.00 due"),
+        "{}",
+        best.explanation
+    );
+}
+
+#[test]
+fn invoices_issued_after_the_matcher_was_built_are_matched_too() {
+    let mut matcher = matcher(ledger());
+    let late = invoice("inv_170", "F2025-000170", "leroy", "88.00", day(4, 1));
+
+    let before = matcher.propose(&payment("88.00", "F2025-000170"));
+    matcher.insert(late).expect("a new invoice");
+    let after = matcher.propose(&payment("88.00", "F2025-000170"));
+
+    assert!(matches!(before, Decision::NoMatch { .. }));
+    assert_eq!(allocated(applied(&after)), [("inv_170", eur("88.00"))]);
 }

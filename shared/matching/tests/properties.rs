@@ -41,7 +41,11 @@ fn random_ledger(random: &mut Random) -> Vec<OpenItem> {
         for sequence in 0..1 + random.below(10) {
             let number = format!("F2025-{:06}", customer * 100 + sequence);
             let issued = random.below(120) as i64;
-            let remaining = if random.chance(20) { Decimal::new(50_000, 2) } else { random.cents(100, 500_000) };
+            let remaining = if random.chance(20) {
+                Decimal::new(50_000, 2)
+            } else {
+                random.cents(100, 500_000)
+            };
             items.push(OpenItem {
                 invoice_id: format!("inv_{customer}_{sequence}"),
                 number,
@@ -58,7 +62,8 @@ fn random_ledger(random: &mut Random) -> Vec<OpenItem> {
                 items.push(OpenItem {
                     invoice_id: format!("cn_{customer}_{sequence}"),
                     number: format!("AV2025-{:06}", customer * 100 + sequence),
-                    remaining: -(remaining * Decimal::new(random.below(90) as i64 + 5, 2)).round_dp(2),
+                    remaining: -(remaining * Decimal::new(random.below(90) as i64 + 5, 2))
+                        .round_dp(2),
                     kind: OpenItemKind::CreditNote {
                         credits_invoice: Some(format!("inv_{customer}_{sequence}")),
                     },
@@ -73,8 +78,12 @@ fn random_ledger(random: &mut Random) -> Vec<OpenItem> {
 fn random_payment(random: &mut Random, items: &[OpenItem], serial: usize) -> Payment {
     let invoices: Vec<&OpenItem> = items.iter().filter(|item| !item.is_credit_note()).collect();
     let wanted = 1 + random.below(4) as usize;
-    let chosen: Vec<&OpenItem> =
-        invoices.iter().copied().filter(|_| random.chance(30)).take(wanted).collect();
+    let chosen: Vec<&OpenItem> = invoices
+        .iter()
+        .copied()
+        .filter(|_| random.chance(30))
+        .take(wanted)
+        .collect();
     let due: Decimal = chosen.iter().map(|item| item.remaining).sum();
 
     let amount = match random.below(6) {
@@ -101,30 +110,52 @@ fn random_payment(random: &mut Random, items: &[OpenItem], serial: usize) -> Pay
         booking_date: day(random.below(200) as i64),
         amount: amount.max(Decimal::new(1, 2)),
         currency: "EUR".into(),
-        counterparty_name: chosen.first().filter(|_| random.chance(50)).map(|item| item.customer_name.to_uppercase()),
-        counterparty_iban: chosen.first().filter(|_| random.chance(50)).map(|item| format!("FR76{}", item.customer_id)),
+        counterparty_name: chosen
+            .first()
+            .filter(|_| random.chance(50))
+            .map(|item| item.customer_name.to_uppercase()),
+        counterparty_iban: chosen
+            .first()
+            .filter(|_| random.chance(50))
+            .map(|item| format!("FR76{}", item.customer_id)),
         end_to_end_id: None,
-        remittance_lines: if remittance.is_empty() { Vec::new() } else { vec![remittance.join(" ")] },
+        remittance_lines: if remittance.is_empty() {
+            Vec::new()
+        } else {
+            vec![remittance.join(" ")]
+        },
         structured_references: Vec::new(),
     }
 }
 
 /// Every allocation fits the payment and its item.
 fn assert_allocations_fit(proposal: &MatchProposal, payment: &Payment, matcher: &Matcher) {
-    assert!(proposal.allocated() <= payment.amount, "{proposal:#?} over {}", payment.amount);
+    assert!(
+        proposal.allocated() <= payment.amount,
+        "{proposal:#?} over {}",
+        payment.amount
+    );
     assert!(proposal.allocated() >= Decimal::ZERO, "{proposal:#?}");
     assert!((0.0..=1.0).contains(&proposal.confidence), "{proposal:#?}");
 
     let mut seen: Vec<&str> = Vec::new();
     for allocation in &proposal.allocations {
-        let remaining = matcher.remaining(&allocation.invoice_id).expect("known item");
+        let remaining = matcher
+            .remaining(&allocation.invoice_id)
+            .expect("known item");
         let fits = if remaining > Decimal::ZERO {
             allocation.amount > Decimal::ZERO && allocation.amount <= remaining
         } else {
             allocation.amount < Decimal::ZERO && allocation.amount >= remaining
         };
-        assert!(fits, "{allocation:?} against remaining {remaining} in {proposal:#?}");
-        assert!(!seen.contains(&allocation.invoice_id.as_str()), "allocated twice: {proposal:#?}");
+        assert!(
+            fits,
+            "{allocation:?} against remaining {remaining} in {proposal:#?}"
+        );
+        assert!(
+            !seen.contains(&allocation.invoice_id.as_str()),
+            "allocated twice: {proposal:#?}"
+        );
         seen.push(&allocation.invoice_id);
     }
 }
@@ -138,7 +169,8 @@ fn no_allocation_ever_exceeds_the_payment_or_what_an_item_has_left() {
         let items = random_ledger(&mut random);
         let mut directory = PayerDirectory::new();
         directory.learn(Some("FR76cus_0"), None, "cus_0");
-        let mut matcher = Matcher::new(items.clone(), directory, MatchingPolicy::default()).expect("valid");
+        let mut matcher =
+            Matcher::new(items.clone(), directory, MatchingPolicy::default()).expect("valid");
 
         for serial in 0..10 {
             let payment = random_payment(&mut random, &items, serial);
@@ -153,7 +185,9 @@ fn no_allocation_ever_exceeds_the_payment_or_what_an_item_has_left() {
                 checked += 1;
             }
             if let Decision::AutoApply(proposal) = &decision {
-                matcher.apply(proposal).expect("an automatic match always fits");
+                matcher
+                    .apply(proposal)
+                    .expect("an automatic match always fits");
             }
         }
 
@@ -185,7 +219,13 @@ fn invoice(id: &str, number: &str, customer: &str, remaining: &str) -> OpenItem 
     }
 }
 
-fn labelled(id: &str, amount: &str, remittance: &str, iban: &str, truth: &[(&str, &str)]) -> LabelledPayment {
+fn labelled(
+    id: &str,
+    amount: &str,
+    remittance: &str,
+    iban: &str,
+    truth: &[(&str, &str)],
+) -> LabelledPayment {
     LabelledPayment {
         payment: Payment {
             id: id.into(),
@@ -218,12 +258,25 @@ fn evaluation_scores_automatic_matches_review_and_what_was_learned() {
         invoice("b2", "F2025-000004", "beta", "80.00"),
         invoice("b3", "F2025-000005", "beta", "42.00"),
     ];
-    let mut matcher = Matcher::new(items, PayerDirectory::new(), MatchingPolicy::default()).expect("valid");
+    let mut matcher =
+        Matcher::new(items, PayerDirectory::new(), MatchingPolicy::default()).expect("valid");
     let cases = [
         // Quoted and exact: applied, rightly.
-        labelled("p1", "100.00", "F2025-000001", "IBAN_ALPHA", &[("a1", "100.00")]),
+        labelled(
+            "p1",
+            "100.00",
+            "F2025-000001",
+            "IBAN_ALPHA",
+            &[("a1", "100.00")],
+        ),
         // Quoted, but the truth is another invoice: applied, wrongly.
-        labelled("p2", "250.00", "F2025-000002", "IBAN_ALPHA", &[("b1", "80.00")]),
+        labelled(
+            "p2",
+            "250.00",
+            "F2025-000002",
+            "IBAN_ALPHA",
+            &[("b1", "80.00")],
+        ),
         // No reference, an unknown payer: the one 80.00 left goes to review.
         labelled("p3", "80.00", "VIREMENT", "IBAN_BETA", &[("b2", "80.00")]),
         // Unrelated money: nothing to match.
@@ -241,5 +294,8 @@ fn evaluation_scores_automatic_matches_review_and_what_was_learned() {
     assert!((metrics.precision_auto - 2.0 / 3.0).abs() < 1e-9);
     assert!((metrics.straight_through_rate - 0.5).abs() < 1e-9);
     assert!((metrics.review_share - 0.2).abs() < 1e-9);
-    assert_eq!(matcher.remaining("a2"), Some("250.00".parse().expect("amount")));
+    assert_eq!(
+        matcher.remaining("a2"),
+        Some("250.00".parse().expect("amount"))
+    );
 }
