@@ -26,7 +26,9 @@ pub fn run(report: &mut Report, seconds: u64) -> anyhow::Result<()> {
     println!("host: building the {TRIVIAL_COMPONENT} component");
     relance_tests::build_components(&[TRIVIAL_COMPONENT])?;
 
-    let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let scratch = std::env::temp_dir().join(format!("relance-bench-{}", std::process::id()));
     let app_options = relance_tests::relance_app();
     let manifest = AppManifest::load(&app_options.manifest)?;
@@ -39,7 +41,13 @@ pub fn run(report: &mut Report, seconds: u64) -> anyhow::Result<()> {
 
     let started = Instant::now();
     let launched = server_runtime.block_on(launch(&manifest, &options))?;
-    report.add(SUITE, "start-up: compile and load every component", millis(started.elapsed()), "ms", None);
+    report.add(
+        SUITE,
+        "start-up: compile and load every component",
+        millis(started.elapsed()),
+        "ms",
+        None,
+    );
 
     let address = launched.listener.local_addr()?;
     let app = Arc::clone(&launched.app);
@@ -50,7 +58,9 @@ pub fn run(report: &mut Report, seconds: u64) -> anyhow::Result<()> {
 
     server_runtime.block_on(measure_in_process(report, &app))?;
 
-    let client_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let client_runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     for connections in [1, 8] {
         println!("host: {connections} connection(s) for {seconds} s");
         let (mut latencies, elapsed) =
@@ -59,9 +69,27 @@ pub fn run(report: &mut Report, seconds: u64) -> anyhow::Result<()> {
         let percentiles = Percentiles::of(&mut latencies);
         let target_rps = (connections == 8).then_some("≥ 5,000 requests/s");
         let target_p99 = (connections == 8).then_some("≤ 5 ms");
-        report.add(SUITE, format!("trivial route, {connections} connection(s): throughput"), requests / elapsed.as_secs_f64(), "requests/s", target_rps);
-        report.add(SUITE, format!("trivial route, {connections} connection(s): p50"), millis(percentiles.p50), "ms", None);
-        report.add(SUITE, format!("trivial route, {connections} connection(s): p99"), millis(percentiles.p99), "ms", target_p99);
+        report.add(
+            SUITE,
+            format!("trivial route, {connections} connection(s): throughput"),
+            requests / elapsed.as_secs_f64(),
+            "requests/s",
+            target_rps,
+        );
+        report.add(
+            SUITE,
+            format!("trivial route, {connections} connection(s): p50"),
+            millis(percentiles.p50),
+            "ms",
+            None,
+        );
+        report.add(
+            SUITE,
+            format!("trivial route, {connections} connection(s): p99"),
+            millis(percentiles.p99),
+            "ms",
+            target_p99,
+        );
     }
 
     let _ = stop.send(());
@@ -80,28 +108,52 @@ async fn measure_in_process(report: &mut Report, app: &Arc<App>) -> anyhow::Resu
         app.instantiate_only(TRIVIAL_COMPONENT).await?;
     }
     let per_instance = started.elapsed() / IN_PROCESS_ITERATIONS;
-    report.add(SUITE, "instantiate one component (pooling allocator)", micros(per_instance), "µs", None);
+    report.add(
+        SUITE,
+        "instantiate one component (pooling allocator)",
+        micros(per_instance),
+        "µs",
+        None,
+    );
 
-    let origin = Origin { scheme: "http", authority: "bench.local".into() };
+    let origin = Origin {
+        scheme: "http",
+        authority: "bench.local".into(),
+    };
     let client = SocketAddr::from(([127, 0, 0, 1], 1));
     let started = Instant::now();
     for _ in 0..IN_PROCESS_ITERATIONS {
         let request = Request::get(TRIVIAL_ROUTE).body(empty_body())?;
         let response = app.handle(request, &origin, client).await;
-        response.into_body().collect().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     let per_request = started.elapsed() / IN_PROCESS_ITERATIONS;
-    report.add(SUITE, "one request in-process: route, instantiate, run, read", micros(per_request), "µs", None);
+    report.add(
+        SUITE,
+        "one request in-process: route, instantiate, run, read",
+        micros(per_request),
+        "µs",
+        None,
+    );
     Ok(())
 }
 
-fn empty_body() -> impl http_body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static {
+fn empty_body()
+-> impl http_body::Body<Data = Bytes, Error = wasmtime_wasi_http::Error> + Send + 'static {
     Empty::<Bytes>::new().map_err(|never| -> wasmtime_wasi_http::Error { match never {} })
 }
 
 /// Keeps `connections` keep-alive connections busy for `duration`, after a
 /// one-second warm-up, and returns every request's latency.
-async fn load(address: SocketAddr, connections: usize, duration: Duration) -> anyhow::Result<(Vec<Duration>, Duration)> {
+async fn load(
+    address: SocketAddr,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<(Vec<Duration>, Duration)> {
     let warm_up = Duration::from_secs(1);
     let start = Instant::now();
     let measure_from = start + warm_up;
@@ -118,10 +170,17 @@ async fn load(address: SocketAddr, connections: usize, duration: Duration) -> an
     Ok((latencies, duration))
 }
 
-async fn connection_loop(address: SocketAddr, measure_from: Instant, end: Instant) -> anyhow::Result<Vec<Duration>> {
-    let stream = tokio::net::TcpStream::connect(address).await.context("cannot connect to the host")?;
+async fn connection_loop(
+    address: SocketAddr,
+    measure_from: Instant,
+    end: Instant,
+) -> anyhow::Result<Vec<Duration>> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .context("cannot connect to the host")?;
     stream.set_nodelay(true)?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
 
     let mut latencies = Vec::new();
@@ -135,7 +194,11 @@ async fn connection_loop(address: SocketAddr, measure_from: Instant, end: Instan
             .header(http::header::HOST, address.to_string())
             .body(Empty::<Bytes>::new())?;
         let response = sender.send_request(request).await?;
-        anyhow::ensure!(response.status().is_success(), "the trivial route answered {}", response.status());
+        anyhow::ensure!(
+            response.status().is_success(),
+            "the trivial route answered {}",
+            response.status()
+        );
         response.into_body().collect().await?;
         if sent >= measure_from {
             latencies.push(sent.elapsed());

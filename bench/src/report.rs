@@ -36,12 +36,31 @@ pub struct Machine {
 
 impl Report {
     pub fn new() -> Self {
-        Self { machine: Machine::read(), figures: Vec::new() }
+        Self {
+            machine: Machine::read(),
+            figures: Vec::new(),
+        }
     }
 
-    pub fn add(&mut self, suite: &'static str, name: impl Into<String>, value: f64, unit: &'static str, target: Option<&'static str>) {
-        let figure = Figure { suite, name: name.into(), value, unit, target };
-        println!("  {:<58} {:>12.2} {}", figure.name, figure.value, figure.unit);
+    pub fn add(
+        &mut self,
+        suite: &'static str,
+        name: impl Into<String>,
+        value: f64,
+        unit: &'static str,
+        target: Option<&'static str>,
+    ) {
+        let figure = Figure {
+            suite,
+            name: name.into(),
+            value,
+            unit,
+            target,
+        };
+        println!(
+            "  {:<58} {:>12.2} {}",
+            figure.name, figure.value, figure.unit
+        );
         self.figures.push(figure);
     }
 
@@ -89,7 +108,9 @@ impl Machine {
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0.0);
         Self {
-            cpus: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            cpus: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(1),
             cpu_model,
             memory_gib: memory_kib / (1024.0 * 1024.0),
             os: std::env::consts::OS.to_string(),
@@ -110,7 +131,10 @@ impl Percentiles {
             let index = ((samples.len() as f64 - 1.0) * q).round() as usize;
             samples.get(index).copied().unwrap_or_default()
         };
-        Self { p50: at(0.50), p99: at(0.99) }
+        Self {
+            p50: at(0.50),
+            p99: at(0.99),
+        }
     }
 }
 

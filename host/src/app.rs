@@ -279,7 +279,7 @@ impl App {
 }
 
 /// How much of an instance's memory, tables and stack stays mapped between requests.
-const RESIDENT_BYTES: usize = 1 << 20;
+const RESIDENT_BYTES: usize = 256 << 10;
 
 fn build_engine(cache_dir: &Path, limits: &InstanceLimits) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();

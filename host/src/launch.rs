@@ -42,13 +42,19 @@ pub async fn launch(manifest: &AppManifest, options: &UpOptions) -> anyhow::Resu
     std::fs::create_dir_all(&state_dir)
         .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
 
-    let variables =
-        ResolvedVariables::resolve(manifest, &options.variables, |name| std::env::var(name).ok())?;
+    let variables = ResolvedVariables::resolve(manifest, &options.variables, |name| {
+        std::env::var(name).ok()
+    })?;
     let runtime_config = RuntimeConfig::load(options.runtime_config_file.as_deref(), &state_dir)?;
     let schedule = Schedule::from_settings(manifest.host_settings(), &variables)?;
 
     let listener = server::bind(options.listen).await?;
     let compiled_cache = state_dir.join("compiled");
     let app = App::load(manifest, &variables, &runtime_config, &compiled_cache).await?;
-    Ok(LaunchedApp { app, listener, schedule, state_dir })
+    Ok(LaunchedApp {
+        app,
+        listener,
+        schedule,
+        state_dir,
+    })
 }
