@@ -11,10 +11,8 @@ use http::Request;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use relance_host::app::{App, Origin};
-use relance_host::launch::{UpOptions, launch};
-use relance_host::manifest::AppManifest;
-use relance_host::server;
 
+use crate::app::BenchApp;
 use crate::report::{Percentiles, Report, micros, millis};
 
 const SUITE: &str = "host";
@@ -23,48 +21,28 @@ const TRIVIAL_COMPONENT: &str = "access";
 const IN_PROCESS_ITERATIONS: u32 = 2_000;
 
 pub fn run(report: &mut Report, seconds: u64) -> anyhow::Result<()> {
-    println!("host: building the {TRIVIAL_COMPONENT} component");
-    relance_tests::build_components(&[TRIVIAL_COMPONENT])?;
-
-    let server_runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let scratch = std::env::temp_dir().join(format!("relance-bench-{}", std::process::id()));
-    let app_options = relance_tests::relance_app();
-    let manifest = AppManifest::load(&app_options.manifest)?;
-    let options = UpOptions {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        state_dir: Some(scratch.clone()),
-        runtime_config_file: None,
-        variables: app_options.variables,
-    };
-
-    let started = Instant::now();
-    let launched = server_runtime.block_on(launch(&manifest, &options))?;
+    println!("host: starting the app");
+    let served = BenchApp::start(SUITE, &[TRIVIAL_COMPONENT])?;
     report.add(
         SUITE,
         "start-up: compile and load every component",
-        millis(started.elapsed()),
+        millis(served.started_in),
         "ms",
         None,
     );
 
-    let address = launched.listener.local_addr()?;
-    let app = Arc::clone(&launched.app);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = server_runtime.spawn(server::serve(launched.app, launched.listener, async {
-        let _ = stopped.await;
-    }));
-
-    server_runtime.block_on(measure_in_process(report, &app))?;
+    served.block_on(measure_in_process(report, &served.app))?;
 
     let client_runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     for connections in [1, 8] {
         println!("host: {connections} connection(s) for {seconds} s");
-        let (mut latencies, elapsed) =
-            client_runtime.block_on(load(address, connections, Duration::from_secs(seconds)))?;
+        let (mut latencies, elapsed) = client_runtime.block_on(load(
+            served.address,
+            connections,
+            Duration::from_secs(seconds),
+        ))?;
         let requests = latencies.len() as f64;
         let percentiles = Percentiles::of(&mut latencies);
         let target_rps = (connections == 8).then_some("≥ 5,000 requests/s");
@@ -91,10 +69,6 @@ pub fn run(report: &mut Report, seconds: u64) -> anyhow::Result<()> {
             target_p99,
         );
     }
-
-    let _ = stop.send(());
-    server_runtime.block_on(server)??;
-    let _ = std::fs::remove_dir_all(scratch);
     Ok(())
 }
 

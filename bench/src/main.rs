@@ -1,6 +1,7 @@
 //! `bench`: Relance's benchmarks, run through the real host, written as a
 //! Markdown and a JSON report.
 
+mod app;
 mod host;
 mod report;
 
