@@ -3,6 +3,7 @@
 
 mod app;
 mod host;
+mod ingestion;
 mod report;
 
 use std::path::PathBuf;
@@ -15,8 +16,11 @@ use crate::report::Report;
 #[command(name = "bench", about = "Run Relance's benchmarks and write a report")]
 struct Cli {
     /// Which suites to run.
-    #[arg(long, value_enum, default_values_t = [Suite::Host])]
+    #[arg(long, value_enum, default_values_t = [Suite::Host, Suite::Ingestion])]
     suite: Vec<Suite>,
+    /// Invoices in the generated ledger the data suites work on.
+    #[arg(long, default_value_t = 20_000)]
+    invoices: usize,
     /// Seconds of measurement per load level.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
@@ -29,6 +33,8 @@ struct Cli {
 enum Suite {
     /// Requests per second and latency of a trivial route, instantiation cost.
     Host,
+    /// Invoices received per second as webhooks and in bulk, wasm and native.
+    Ingestion,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,6 +44,7 @@ fn main() -> anyhow::Result<()> {
     for suite in &cli.suite {
         match suite {
             Suite::Host => host::run(&mut report, cli.seconds)?,
+            Suite::Ingestion => ingestion::run(&mut report, cli.invoices)?,
         }
     }
 

@@ -1,5 +1,5 @@
 //! `fermyon:spin/sqlite@2.0.0`: the databases each label names, in WAL mode,
-//! with statements run on the blocking pool so the async workers stay free.
+//! with each statement run where it cannot stall the async workers.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::types::{ToSqlOutput, ValueRef};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::instrument;
 use wasmtime::component::Resource;
 
@@ -17,16 +18,21 @@ use crate::state::RequestState;
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One database file and the idle connections kept open on it.
+/// One database file, the idle connections kept open on it, and the turn
+/// writers take: SQLite lets one write at a time, and waiting here in line
+/// costs nothing, where SQLite's own busy handler sleeps and retries.
 pub struct SqliteDatabase {
     path: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
+    writer: Arc<Semaphore>,
 }
 
 /// A connection a guest has opened; it goes back to the pool when dropped.
 pub struct GuestConnection {
     database: Arc<SqliteDatabase>,
     connection: Arc<Mutex<Option<rusqlite::Connection>>>,
+    /// Held from a guest's first write or `BEGIN` until its transaction ends.
+    writing: Option<OwnedSemaphorePermit>,
 }
 
 /// Every configured database, by label.
@@ -55,6 +61,7 @@ impl SqliteDatabases {
             let database = SqliteDatabase {
                 path: path.clone(),
                 idle: Mutex::new(Vec::new()),
+                writer: Arc::new(Semaphore::new(1)),
             };
             let first = database.connect().with_context(|| {
                 format!(
@@ -114,6 +121,35 @@ impl Drop for GuestConnection {
             self.database.give_back(connection);
         }
     }
+}
+
+/// Runs SQLite work where it cannot stall other requests: the current worker
+/// thread hands its queued tasks to another worker first, so there is no
+/// thread switch per statement, and a long query holds up nobody.
+fn off_the_workers<T>(work: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(work)
+}
+
+/// Whether a statement may write or open a transaction; plain reads never
+/// wait for the writer's turn.
+fn may_write(statement: &str) -> bool {
+    let first_word = statement
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default();
+    !["SELECT", "VALUES", "EXPLAIN"]
+        .iter()
+        .any(|read| first_word.eq_ignore_ascii_case(read))
+}
+
+/// Waits for the writer's turn, up to the busy timeout; past it the
+/// statement goes ahead and SQLite's own locking decides.
+async fn wait_for_turn(writer: &Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
+    tokio::time::timeout(BUSY_TIMEOUT, Arc::clone(writer).acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
 }
 
 /// Runs one statement and collects its columns and rows.
@@ -193,7 +229,7 @@ impl sqlite::HostConnection for RequestState {
         };
 
         let pool = Arc::clone(&database);
-        let connection = tokio::task::spawn_blocking(move || pool.take()).await?;
+        let connection = off_the_workers(move || pool.take());
         let connection = match connection {
             Ok(connection) => connection,
             Err(error) => return Ok(Err(guest_error(error))),
@@ -201,6 +237,7 @@ impl sqlite::HostConnection for RequestState {
         let guest = GuestConnection {
             database,
             connection: Arc::new(Mutex::new(Some(connection))),
+            writing: None,
         };
         Ok(Ok(self.table.push(guest)?))
     }
@@ -212,19 +249,61 @@ impl sqlite::HostConnection for RequestState {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
-        let slot = Arc::clone(&self.table.get(&connection)?.connection);
-        let result = tokio::task::spawn_blocking(move || {
+        let guest = self.table.get(&connection)?;
+        let slot = Arc::clone(&guest.connection);
+        let turn = match (&guest.writing, may_write(&statement)) {
+            (None, true) => wait_for_turn(&guest.database.writer).await,
+            _ => None,
+        };
+
+        let outcome = off_the_workers(move || {
             let guard = slot.lock().map_err(|_| Error::InvalidConnection)?;
             let connection = guard.as_ref().ok_or(Error::InvalidConnection)?;
-            execute(connection, &statement, &parameters).map_err(guest_error)
-        })
-        .await?;
+            let result = execute(connection, &statement, &parameters).map_err(guest_error);
+            Ok::<_, Error>((result, connection.is_autocommit()))
+        });
+
+        let guest = self.table.get_mut(&connection)?;
+        let (result, transaction_over) = match outcome {
+            Ok(done) => done,
+            Err(error) => (Err(error), true),
+        };
+        if turn.is_some() {
+            guest.writing = turn;
+        }
+        if transaction_over {
+            guest.writing = None;
+        }
         Ok(result)
     }
 
     async fn drop(&mut self, connection: Resource<GuestConnection>) -> wasmtime::Result<()> {
         let guest = self.table.delete(connection)?;
-        tokio::task::spawn_blocking(move || drop(guest)).await?;
+        off_the_workers(move || drop(guest));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_reads_skip_the_writers_turn() {
+        let cases = [
+            ("SELECT 1", false),
+            ("  select * from invoices", false),
+            ("VALUES (1)", false),
+            ("EXPLAIN QUERY PLAN SELECT 1", false),
+            ("BEGIN IMMEDIATE", true),
+            ("INSERT INTO t VALUES (1)", true),
+            ("update t set x = 1", true),
+            ("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", true),
+            ("PRAGMA journal_mode = WAL", true),
+            ("CREATE TABLE t (x)", true),
+        ];
+        for (statement, expected) in cases {
+            assert_eq!(may_write(statement), expected, "{statement}");
+        }
     }
 }

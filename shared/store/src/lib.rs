@@ -11,8 +11,11 @@
 //! - [`invoices`] and [`customers`]: reads scoped to the caller's portfolio,
 //!   and the team's edits.
 //! - [`tokens`]: API tokens stored as hashes.
+//! - [`bank`]: bank accounts, their transactions de-duplicated across files
+//!   and polls, and the bank API connections.
 
 mod apply;
+pub mod bank;
 mod bulk;
 pub mod customers;
 mod database;

@@ -2,6 +2,7 @@
 //! temporary file), through the same repositories components use.
 
 mod applying;
+mod bank;
 mod bulk;
 mod paging;
 mod scoping;
