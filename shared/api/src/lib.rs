@@ -14,5 +14,5 @@ pub use access::{Principal, Role, Scope, bearer_token};
 pub use error::ApiError;
 pub use query::{
     Cursor, CustomerFilter, CustomerQuery, CustomerSort, InvoiceFilter, InvoiceQuery, InvoiceSort,
-    Page, SegmentFilter, SortDirection, StatusFilter,
+    Page, QueryParameters, SegmentFilter, SortDirection, StatusFilter, invalid_parameter,
 };

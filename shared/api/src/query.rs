@@ -320,11 +320,11 @@ const INVOICE_PARAMETERS: &[&str] = &[
 impl InvoiceQuery {
     /// Parses the query string (without `?`); `today` is the default `as_of`.
     pub fn parse(query: &str, today: NaiveDate) -> Result<InvoiceQuery, ApiError> {
-        let mut parameters = Parameters::parse(query, INVOICE_PARAMETERS)?;
+        let mut parameters = QueryParameters::parse(query, INVOICE_PARAMETERS)?;
 
         let segments = parameters.segments()?;
         let statuses = parameters.statuses()?;
-        let as_of = parameters.as_of()?.unwrap_or(today);
+        let as_of = parameters.date("as_of")?.unwrap_or(today);
         let (sort, direction) = parameters.sort(&InvoiceSort::ALL, InvoiceSort::as_str)?;
         let filter = InvoiceFilter {
             segments,
@@ -362,7 +362,7 @@ const CUSTOMER_PARAMETERS: &[&str] = &[
 impl CustomerQuery {
     /// Parses the query string (without `?`).
     pub fn parse(query: &str) -> Result<CustomerQuery, ApiError> {
-        let mut parameters = Parameters::parse(query, CUSTOMER_PARAMETERS)?;
+        let mut parameters = QueryParameters::parse(query, CUSTOMER_PARAMETERS)?;
 
         let segments = parameters.segments()?;
         let (sort, direction) = parameters.sort(&CustomerSort::ALL, CustomerSort::as_str)?;
@@ -377,13 +377,16 @@ impl CustomerQuery {
     }
 }
 
-/// The decoded parameters of one query string, each given at most once.
-struct Parameters {
+/// The decoded parameters of one query string, each given at most once,
+/// taken out one by one by the route that reads them.
+pub struct QueryParameters {
     values: BTreeMap<String, String>,
 }
 
-impl Parameters {
-    fn parse(query: &str, allowed: &[&str]) -> Result<Parameters, ApiError> {
+impl QueryParameters {
+    /// Decodes `query` (without `?`), refusing a parameter not in `allowed`
+    /// or given twice.
+    pub fn parse(query: &str, allowed: &[&str]) -> Result<QueryParameters, ApiError> {
         let mut values = BTreeMap::new();
 
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -401,16 +404,16 @@ impl Parameters {
                     &name,
                     &value,
                     "is given more than once; give it once \
-                     (several statuses are separated by commas)",
+                     (several values are separated by commas)",
                 ));
             }
         }
 
-        Ok(Parameters { values })
+        Ok(QueryParameters { values })
     }
 
-    /// Takes a parameter out, refusing an empty value.
-    fn take(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+    /// Takes a parameter out, trimmed, refusing an empty value.
+    pub fn take(&mut self, name: &str) -> Result<Option<String>, ApiError> {
         match self.values.remove(name) {
             Some(value) if value.trim().is_empty() => Err(invalid_parameter(
                 name,
@@ -419,6 +422,36 @@ impl Parameters {
             )),
             Some(value) => Ok(Some(value.trim().to_owned())),
             None => Ok(None),
+        }
+    }
+
+    /// True once every parameter was taken out.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Takes a parameter out exactly as decoded, blanks included.
+    pub fn take_untrimmed(&mut self, name: &str) -> Option<String> {
+        self.values.remove(name)
+    }
+
+    /// Takes a `YYYY-MM-DD` date out.
+    pub fn date(&mut self, name: &str) -> Result<Option<NaiveDate>, ApiError> {
+        self.take(name)?
+            .map(|text| {
+                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .map_err(|_| invalid_parameter(name, &text, "is not a date; use YYYY-MM-DD"))
+            })
+            .transpose()
+    }
+
+    /// Takes `true` or `false` out, `default` when absent.
+    pub fn flag(&mut self, name: &str, default: bool) -> Result<bool, ApiError> {
+        match self.take(name)?.as_deref() {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(other) => Err(invalid_parameter(name, other, "must be true or false")),
         }
     }
 
@@ -456,16 +489,6 @@ impl Parameters {
         Ok(statuses)
     }
 
-    fn as_of(&mut self) -> Result<Option<NaiveDate>, ApiError> {
-        let Some(text) = self.take("as_of")? else {
-            return Ok(None);
-        };
-
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| invalid_parameter("as_of", &text, "is not a date; use YYYY-MM-DD"))
-    }
-
     fn sort<S: Copy>(
         &mut self,
         columns: &[S],
@@ -497,7 +520,9 @@ impl Parameters {
         }
     }
 
-    fn page(&mut self, sort: &str) -> Result<Page, ApiError> {
+    /// Takes `limit` and `cursor` out; a cursor must have been issued for
+    /// the same `sort`.
+    pub fn page(&mut self, sort: &str) -> Result<Page, ApiError> {
         let limit = match self.take("limit")? {
             None => Page::DEFAULT_LIMIT,
             Some(text) => parse_limit(&text)?,
@@ -543,7 +568,8 @@ fn cursor_for_sort(text: &str, sort: &str) -> Result<Cursor, ApiError> {
     Ok(cursor)
 }
 
-fn invalid_parameter(name: &str, value: &str, problem: &str) -> ApiError {
+/// A 400 naming the parameter at fault, its value and what is wrong with it.
+pub fn invalid_parameter(name: &str, value: &str, problem: &str) -> ApiError {
     ApiError::bad_request(format!("`{name}={value}` {problem}"))
         .with_code("invalid_parameter")
         .with_details(json!({ "parameter": name, "value": value }))

@@ -3,15 +3,11 @@
 //!
 //! Every refusal is a 400 naming the parameter at fault and what it accepts.
 
-use std::collections::BTreeMap;
-
-use chrono::NaiveDate;
-use relance_api::{ApiError, Cursor, Page};
+use relance_api::{ApiError, Page, QueryParameters, invalid_parameter};
 use relance_bank_statements::{
     AccountRef, AmountColumns, Column, CsvMapping, Currency, CurrencySource, TransactionStatus,
 };
 use relance_store::bank::TransactionFilter;
-use serde_json::json;
 
 /// A parsed `GET /api/v1/bank/transactions` query string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +23,7 @@ const TRANSACTION_PARAMETERS: &[&str] = &["account", "from", "to", "status", "li
 impl TransactionQuery {
     /// Parses the query string (without `?`).
     pub fn parse(query: &str) -> Result<TransactionQuery, ApiError> {
-        let mut parameters = Parameters::parse(query, TRANSACTION_PARAMETERS)?;
+        let mut parameters = QueryParameters::parse(query, TRANSACTION_PARAMETERS)?;
 
         let status = match parameters.take("status")? {
             None => None,
@@ -40,18 +36,8 @@ impl TransactionQuery {
             status,
         };
 
-        let limit = match parameters.take("limit")? {
-            None => Page::DEFAULT_LIMIT,
-            Some(text) => parse_limit(&text)?,
-        };
-        let cursor = parameters
-            .take("cursor")?
-            .map(|text| Cursor::decode(&text))
-            .transpose()?;
-        Ok(TransactionQuery {
-            filter,
-            page: Page { limit, cursor },
-        })
+        let page = parameters.page(TransactionFilter::SORT)?;
+        Ok(TransactionQuery { filter, page })
     }
 }
 
@@ -65,19 +51,6 @@ fn transaction_status(text: &str) -> Result<TransactionStatus, ApiError> {
             "is not booked or pending",
         )),
     }
-}
-
-fn parse_limit(text: &str) -> Result<u32, ApiError> {
-    text.parse::<u32>()
-        .ok()
-        .filter(|limit| (1..=Page::MAX_LIMIT).contains(limit))
-        .ok_or_else(|| {
-            invalid_parameter(
-                "limit",
-                text,
-                &format!("must be a whole number from 1 to {}", Page::MAX_LIMIT),
-            )
-        })
 }
 
 /// A parsed `POST /api/v1/bank/statements` query string.
@@ -121,10 +94,10 @@ impl UploadQuery {
     /// `delimiter` (default `;`), `header` (default `true`), `date_format`
     /// (default `%Y-%m-%d`) and `decimal_comma` (default `false`).
     pub fn parse(query: &str) -> Result<UploadQuery, ApiError> {
-        let mut parameters = Parameters::parse(query, UPLOAD_PARAMETERS)?;
+        let mut parameters = QueryParameters::parse(query, UPLOAD_PARAMETERS)?;
 
         match parameters.take("format")?.as_deref() {
-            None if parameters.values.is_empty() => Ok(UploadQuery::Detect),
+            None if parameters.is_empty() => Ok(UploadQuery::Detect),
             None => Err(ApiError::bad_request(
                 "column mapping parameters need `format=csv`; other formats are recognised \
                  from the content and take no parameters",
@@ -143,7 +116,7 @@ impl UploadQuery {
     }
 }
 
-fn csv_mapping(parameters: &mut Parameters) -> Result<CsvMapping, ApiError> {
+fn csv_mapping(parameters: &mut QueryParameters) -> Result<CsvMapping, ApiError> {
     let account = AccountRef {
         iban: parameters.take("iban")?,
         number: parameters.take("account_number")?,
@@ -158,9 +131,9 @@ fn csv_mapping(parameters: &mut Parameters) -> Result<CsvMapping, ApiError> {
     }
 
     let amount = match (
-        parameters.column("amount")?,
-        parameters.column("debit")?,
-        parameters.column("credit")?,
+        take_column(parameters, "amount")?,
+        take_column(parameters, "debit")?,
+        take_column(parameters, "credit")?,
     ) {
         (Some(signed), None, None) => AmountColumns::Signed(signed),
         (None, Some(debit), Some(credit)) => AmountColumns::DebitCredit { debit, credit },
@@ -174,7 +147,7 @@ fn csv_mapping(parameters: &mut Parameters) -> Result<CsvMapping, ApiError> {
     };
     let currency = match (
         parameters.take("currency")?,
-        parameters.column("currency_column")?,
+        take_column(parameters, "currency_column")?,
     ) {
         (Some(code), None) => CurrencySource::Fixed(
             Currency::parse(&code)
@@ -190,7 +163,7 @@ fn csv_mapping(parameters: &mut Parameters) -> Result<CsvMapping, ApiError> {
         }
     };
 
-    let booking_date = parameters.column("booking_date")?.ok_or_else(|| {
+    let booking_date = take_column(parameters, "booking_date")?.ok_or_else(|| {
         ApiError::bad_request("`booking_date` is missing: name the column holding the date")
             .with_code("invalid_parameter")
     })?;
@@ -199,17 +172,17 @@ fn csv_mapping(parameters: &mut Parameters) -> Result<CsvMapping, ApiError> {
         Some(list) => list.split(',').map(|name| column(name.trim())).collect(),
     };
     Ok(CsvMapping {
-        delimiter: parameters.delimiter()?,
+        delimiter: take_delimiter(parameters)?,
         has_header: parameters.flag("header", true)?,
         account,
         booking_date,
-        value_date: parameters.column("value_date")?,
+        value_date: take_column(parameters, "value_date")?,
         amount,
         currency,
-        counterparty_name: parameters.column("counterparty_name")?,
-        counterparty_iban: parameters.column("counterparty_iban")?,
+        counterparty_name: take_column(parameters, "counterparty_name")?,
+        counterparty_iban: take_column(parameters, "counterparty_iban")?,
         remittance,
-        bank_reference: parameters.column("bank_reference")?,
+        bank_reference: take_column(parameters, "bank_reference")?,
         date_format: parameters
             .take("date_format")?
             .unwrap_or_else(|| "%Y-%m-%d".to_owned()),
@@ -224,92 +197,32 @@ fn column(text: &str) -> Column {
         .unwrap_or_else(|_| Column::Name(text.to_owned()))
 }
 
-/// The decoded parameters of one query string, each given at most once.
-struct Parameters {
-    values: BTreeMap<String, String>,
+/// Takes out a column given by header name or position.
+fn take_column(parameters: &mut QueryParameters, name: &str) -> Result<Option<Column>, ApiError> {
+    Ok(parameters.take(name)?.as_deref().map(column))
 }
 
-impl Parameters {
-    fn parse(query: &str, allowed: &[&str]) -> Result<Parameters, ApiError> {
-        let mut values = BTreeMap::new();
-
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            if !allowed.contains(&name.as_ref()) {
-                return Err(ApiError::bad_request(format!(
-                    "unknown parameter `{name}`; this endpoint accepts {}",
-                    allowed.join(", ")
-                ))
-                .with_code("invalid_parameter")
-                .with_details(json!({ "parameter": name, "allowed": allowed })));
-            }
-            if values.insert(name.to_string(), value.to_string()).is_some() {
-                return Err(invalid_parameter(&name, &value, "is given more than once"));
-            }
-        }
-
-        Ok(Parameters { values })
-    }
-
-    /// Takes a parameter out, refusing an empty value.
-    fn take(&mut self, name: &str) -> Result<Option<String>, ApiError> {
-        match self.values.remove(name) {
-            Some(value) if value.trim().is_empty() => Err(invalid_parameter(
-                name,
-                &value,
-                "is empty; give a value or leave the parameter out",
+/// Takes out the one-character field delimiter, `;` by default.
+fn take_delimiter(parameters: &mut QueryParameters) -> Result<u8, ApiError> {
+    // `form_urlencoded` has already decoded `%3B` and `%09` here, and a tab
+    // must not be trimmed away.
+    match parameters.take_untrimmed("delimiter").as_deref() {
+        None => Ok(b';'),
+        Some(text) => match text.as_bytes() {
+            [byte] => Ok(*byte),
+            _ => Err(invalid_parameter(
+                "delimiter",
+                text,
+                "must be one character such as ; or , (URL-encoded)",
             )),
-            Some(value) => Ok(Some(value.trim().to_owned())),
-            None => Ok(None),
-        }
+        },
     }
-
-    fn date(&mut self, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-        self.take(name)?
-            .map(|text| {
-                NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-                    .map_err(|_| invalid_parameter(name, &text, "is not a date; use YYYY-MM-DD"))
-            })
-            .transpose()
-    }
-
-    fn column(&mut self, name: &str) -> Result<Option<Column>, ApiError> {
-        Ok(self.take(name)?.as_deref().map(column))
-    }
-
-    fn flag(&mut self, name: &str, default: bool) -> Result<bool, ApiError> {
-        match self.take(name)?.as_deref() {
-            None => Ok(default),
-            Some("true") => Ok(true),
-            Some("false") => Ok(false),
-            Some(other) => Err(invalid_parameter(name, other, "must be true or false")),
-        }
-    }
-
-    fn delimiter(&mut self) -> Result<u8, ApiError> {
-        // `form_urlencoded` has already decoded `%3B` and `%09` here.
-        match self.values.remove("delimiter").as_deref() {
-            None => Ok(b';'),
-            Some(text) => match text.as_bytes() {
-                [byte] => Ok(*byte),
-                _ => Err(invalid_parameter(
-                    "delimiter",
-                    text,
-                    "must be one character such as ; or , (URL-encoded)",
-                )),
-            },
-        }
-    }
-}
-
-fn invalid_parameter(name: &str, value: &str, problem: &str) -> ApiError {
-    ApiError::bad_request(format!("`{name}={value}` {problem}"))
-        .with_code("invalid_parameter")
-        .with_details(json!({ "parameter": name, "value": value }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn every_transaction_filter_is_read() {

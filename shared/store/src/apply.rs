@@ -700,19 +700,26 @@ pub fn reverse_allocation(
     allocation_id: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    db.transaction(|db| {
-        let rows = db.execute(
-            "UPDATE allocations SET reversed_at = ? WHERE id = ? AND reversed_at IS NULL
-             RETURNING invoice_id",
-            &[now.into(), Value::Integer(allocation_id)],
-        )?;
-        let Some(row) = rows.first() else {
-            return Ok(false);
-        };
+    db.transaction(|db| reverse_one(db, allocation_id, now))
+}
 
-        recompute(db, row.integer("invoice_id")?)?;
-        Ok(true)
-    })
+/// Reverses one allocation inside the caller's transaction.
+pub(crate) fn reverse_one(
+    db: &impl Database,
+    allocation_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let rows = db.execute(
+        "UPDATE allocations SET reversed_at = ? WHERE id = ? AND reversed_at IS NULL
+         RETURNING invoice_id",
+        &[now.into(), Value::Integer(allocation_id)],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(false);
+    };
+
+    recompute(db, row.integer("invoice_id")?)?;
+    Ok(true)
 }
 
 fn invoice_label(locator: &InvoiceLocator) -> String {

@@ -145,6 +145,38 @@ pub enum StoreError {
         scope: String,
     },
 
+    /// An allocation larger than what the payment or the invoice has left.
+    #[error(
+        "{what} has {available} left to allocate, not {amount}; lower the amount or undo \
+         the allocation that took the rest"
+    )]
+    OverAllocation {
+        /// The payment or invoice concerned.
+        what: String,
+        /// The amount asked for.
+        amount: String,
+        /// What it has left.
+        available: String,
+    },
+
+    /// A suggestion or allocation a person or the matcher already decided.
+    #[error("{what} {id} is already {status}; list it again to see where it stands")]
+    AlreadyDecided {
+        /// `suggestion`, `allocation` or `bank transaction`.
+        what: &'static str,
+        /// Its id.
+        id: i64,
+        /// Where it stands.
+        status: String,
+    },
+
+    /// A match that cannot be made as asked.
+    #[error("{reason}")]
+    InvalidMatch {
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+
     /// Amounts that cannot be combined (different currencies, overflow).
     #[error(transparent)]
     Money(#[from] MoneyError),
@@ -181,9 +213,10 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match &error {
             StoreError::NotFound { .. } => ApiError::not_found(error.to_string()),
-            StoreError::AlreadyExists { .. } | StoreError::ForbiddenTransition { .. } => {
-                ApiError::conflict(error.to_string())
-            }
+            StoreError::AlreadyExists { .. }
+            | StoreError::ForbiddenTransition { .. }
+            | StoreError::OverAllocation { .. }
+            | StoreError::AlreadyDecided { .. } => ApiError::conflict(error.to_string()),
             _ if error.is_callers_fault() => ApiError::bad_request(error.to_string()),
             _ => ApiError::internal(&error),
         }

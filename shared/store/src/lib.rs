@@ -13,6 +13,8 @@
 //! - [`tokens`]: API tokens stored as hashes.
 //! - [`bank`]: bank accounts, their transactions de-duplicated across files
 //!   and polls, and the bank API connections.
+//! - [`reconciliation`]: bank credits matched to invoices, the review queue,
+//!   allocations made and undone, payers learned.
 
 mod apply;
 pub mod bank;
@@ -26,6 +28,7 @@ mod listing;
 mod migrations;
 #[cfg(feature = "native")]
 mod native;
+pub mod reconciliation;
 mod settlement;
 #[cfg(feature = "spin")]
 mod spin;

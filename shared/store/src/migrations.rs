@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_bank.sql",
         sql: include_str!("../migrations/0004_bank.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_reconciliation.sql",
+        sql: include_str!("../migrations/0005_reconciliation.sql"),
+    },
 ];
 
 impl Migration {

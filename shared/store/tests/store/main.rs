@@ -5,6 +5,7 @@ mod applying;
 mod bank;
 mod bulk;
 mod paging;
+mod reconciling;
 mod scoping;
 mod support;
 mod team_edits;
