@@ -23,9 +23,13 @@ pub struct BenchApp {
 }
 
 impl BenchApp {
-    /// Builds the components and serves `spin.toml` with fresh state.
-    pub fn start(name: &str, components: &[&str]) -> anyhow::Result<Self> {
-        relance_tests::build_components(components)?;
+    /// Builds every component `spin.toml` names (the host loads them all)
+    /// and serves it with fresh state.
+    pub fn start(name: &str) -> anyhow::Result<Self> {
+        let app_options = relance_tests::relance_app();
+        let manifest = AppManifest::load(&app_options.manifest)?;
+        let components: Vec<&str> = manifest.components.keys().map(String::as_str).collect();
+        relance_tests::build_components(&components)?;
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -33,8 +37,6 @@ impl BenchApp {
         let state_dir =
             std::env::temp_dir().join(format!("relance-bench-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&state_dir);
-        let app_options = relance_tests::relance_app();
-        let manifest = AppManifest::load(&app_options.manifest)?;
         let options = UpOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_dir: Some(state_dir.clone()),

@@ -22,7 +22,7 @@ const IN_PROCESS_ITERATIONS: u32 = 2_000;
 
 pub fn run(report: &mut Report, seconds: u64) -> anyhow::Result<()> {
     println!("host: starting the app");
-    let served = BenchApp::start(SUITE, &[TRIVIAL_COMPONENT])?;
+    let served = BenchApp::start(SUITE)?;
     report.add(
         SUITE,
         "start-up: compile and load every component",

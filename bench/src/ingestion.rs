@@ -38,7 +38,7 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
         "ingestion: {} webhook events through the host",
         workload.events.len()
     );
-    let served = BenchApp::start("ingestion-webhooks", &["invoices"])?;
+    let served = BenchApp::start("ingestion-webhooks")?;
     let elapsed = send_webhooks(&served, &workload.events)?;
     let wasm_events = workload.events.len() as f64 / elapsed.as_secs_f64();
     report.add(
@@ -54,7 +54,7 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
         "ingestion: {} invoices in bulk through the host",
         workload.invoices
     );
-    let served = BenchApp::start("ingestion-bulk", &["invoices"])?;
+    let served = BenchApp::start("ingestion-bulk")?;
     let elapsed = send_bulk(&served, &workload.bulk_bodies)?;
     let wasm_bulk = workload.invoices as f64 / elapsed.as_secs_f64();
     report.add(

@@ -1,5 +1,6 @@
-//! `fermyon:spin/sqlite@2.0.0`: the databases each label names, in WAL mode,
-//! with each statement run where it cannot stall the async workers.
+//! `fermyon:spin/sqlite@2.0.0`: the databases each label names, in WAL mode.
+//! Writes go through one connection that writers take turns on; reads go
+//! through a pool of connections and run beside the writer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Mutex as TurnLock, OwnedMutexGuard};
 use tracing::instrument;
 use wasmtime::component::Resource;
 
@@ -18,21 +19,37 @@ use crate::state::RequestState;
 /// How long a writer waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One database file, the idle connections kept open on it, and the turn
-/// writers take: SQLite lets one write at a time, and waiting here in line
-/// costs nothing, where SQLite's own busy handler sleeps and retries.
+/// Distinct statements each connection keeps compiled.
+const STATEMENT_CACHE: usize = 128;
+
+/// One database file, the connections kept open on it, and the turn writers
+/// take.
+///
+/// SQLite lets one connection write at a time, so every write goes through
+/// the same connection, held by one guest from its first write or `BEGIN`
+/// until its transaction ends. Waiting in that line costs nothing, where
+/// SQLite's own busy handler sleeps and retries, and the writer's page cache
+/// stays warm: a connection that sees another connection's commit must drop
+/// its whole cache and read every page again.
 pub struct SqliteDatabase {
     path: PathBuf,
-    idle: Mutex<Vec<rusqlite::Connection>>,
-    writer: Arc<Semaphore>,
+    readers: Mutex<Vec<rusqlite::Connection>>,
+    writer: Arc<TurnLock<rusqlite::Connection>>,
 }
 
-/// A connection a guest has opened; it goes back to the pool when dropped.
+/// A connection a guest has opened.
+///
+/// Reads run on a pooled connection, taken at the first read and given back
+/// when the guest drops the connection. A statement that may write waits
+/// for the writer's turn, and everything up to the end of its transaction
+/// runs on the writer connection. Connection state outside a transaction
+/// (`last_insert_rowid()`, `changes()`, temporary tables) is therefore not
+/// kept from one statement to the next: use `RETURNING`, as with Spin, whose
+/// guests share one connection.
 pub struct GuestConnection {
     database: Arc<SqliteDatabase>,
-    connection: Arc<Mutex<Option<rusqlite::Connection>>>,
-    /// Held from a guest's first write or `BEGIN` until its transaction ends.
-    writing: Option<OwnedSemaphorePermit>,
+    reader: Option<rusqlite::Connection>,
+    writing: Option<OwnedMutexGuard<rusqlite::Connection>>,
 }
 
 /// Every configured database, by label.
@@ -58,18 +75,17 @@ impl SqliteDatabases {
                      add [sqlite_database.{label}] to the runtime config file"
                 )
             })?;
-            let database = SqliteDatabase {
-                path: path.clone(),
-                idle: Mutex::new(Vec::new()),
-                writer: Arc::new(Semaphore::new(1)),
-            };
-            let first = database.connect().with_context(|| {
+            let writer = connect(path).with_context(|| {
                 format!(
                     "cannot open SQLite database `{label}` at {}",
                     path.display()
                 )
             })?;
-            database.give_back(first);
+            let database = SqliteDatabase {
+                path: path.clone(),
+                readers: Mutex::new(Vec::new()),
+                writer: Arc::new(TurnLock::new(writer)),
+            };
             databases.insert(label, Arc::new(database));
         }
         Ok(Self { databases })
@@ -80,52 +96,72 @@ impl SqliteDatabases {
     }
 }
 
-impl SqliteDatabase {
-    fn connect(&self) -> rusqlite::Result<rusqlite::Connection> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        }
-        let connection = rusqlite::Connection::open(&self.path)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
-        connection.pragma_update(None, "foreign_keys", "ON")?;
-        connection.busy_timeout(BUSY_TIMEOUT)?;
-        connection.set_prepared_statement_cache_capacity(64);
-        Ok(connection)
+fn connect(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     }
+    let connection = rusqlite::Connection::open(path)?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", "ON")?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(connection)
+}
 
-    fn take(&self) -> rusqlite::Result<rusqlite::Connection> {
-        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+impl SqliteDatabase {
+    fn take_reader(&self) -> rusqlite::Result<rusqlite::Connection> {
+        let idle = self.readers.lock().ok().and_then(|mut idle| idle.pop());
         match idle {
             Some(connection) => Ok(connection),
-            None => self.connect(),
+            None => off_the_workers(|| connect(&self.path)),
         }
     }
 
-    fn give_back(&self, connection: rusqlite::Connection) {
-        if !connection.is_autocommit() {
-            // A guest that ends without COMMIT leaves nothing half-written behind.
-            let _ = connection.execute_batch("ROLLBACK");
+    fn give_back(&self, reader: rusqlite::Connection) {
+        if let Ok(mut idle) = self.readers.lock() {
+            idle.push(reader);
         }
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.push(connection);
-        }
+    }
+}
+
+impl GuestConnection {
+    /// The guest's reader connection, taken from the pool at its first read.
+    fn reader(&mut self) -> rusqlite::Result<&rusqlite::Connection> {
+        let reader = match self.reader.take() {
+            Some(reader) => reader,
+            None => self.database.take_reader()?,
+        };
+        Ok(self.reader.insert(reader))
+    }
+
+    /// Whether dropping the connection leaves a transaction to roll back.
+    fn in_transaction(&self) -> bool {
+        let open = |connection: &rusqlite::Connection| !connection.is_autocommit();
+        self.writing.as_deref().is_some_and(open) || self.reader.as_ref().is_some_and(open)
     }
 }
 
 impl Drop for GuestConnection {
     fn drop(&mut self) {
-        let taken = self.connection.lock().ok().and_then(|mut slot| slot.take());
-        if let Some(connection) = taken {
-            self.database.give_back(connection);
+        // A guest that ends without COMMIT leaves nothing half-written behind.
+        if let Some(writer) = self.writing.take()
+            && !writer.is_autocommit()
+        {
+            let _ = writer.execute_batch("ROLLBACK");
+        }
+        if let Some(reader) = self.reader.take() {
+            if !reader.is_autocommit() {
+                let _ = reader.execute_batch("ROLLBACK");
+            }
+            self.database.give_back(reader);
         }
     }
 }
 
 /// Runs SQLite work where it cannot stall other requests: the current worker
-/// thread hands its queued tasks to another worker first, so there is no
-/// thread switch per statement, and a long query holds up nobody.
+/// thread hands its queued tasks to another worker first.
 fn off_the_workers<T>(work: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(work)
 }
@@ -144,12 +180,17 @@ fn may_write(statement: &str) -> bool {
 }
 
 /// Waits for the writer's turn, up to the busy timeout; past it the
-/// statement goes ahead and SQLite's own locking decides.
-async fn wait_for_turn(writer: &Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
-    tokio::time::timeout(BUSY_TIMEOUT, Arc::clone(writer).acquire_owned())
+/// statement goes ahead on the guest's reader connection and SQLite's own
+/// locking decides.
+async fn wait_for_turn(
+    writer: Arc<TurnLock<rusqlite::Connection>>,
+) -> Option<OwnedMutexGuard<rusqlite::Connection>> {
+    if let Ok(turn) = Arc::clone(&writer).try_lock_owned() {
+        return Some(turn);
+    }
+    tokio::time::timeout(BUSY_TIMEOUT, writer.lock_owned())
         .await
         .ok()
-        .and_then(Result::ok)
 }
 
 /// Runs one statement and collects its columns and rows.
@@ -228,15 +269,9 @@ impl sqlite::HostConnection for RequestState {
             return Ok(Err(Error::NoSuchDatabase));
         };
 
-        let pool = Arc::clone(&database);
-        let connection = off_the_workers(move || pool.take());
-        let connection = match connection {
-            Ok(connection) => connection,
-            Err(error) => return Ok(Err(guest_error(error))),
-        };
         let guest = GuestConnection {
             database,
-            connection: Arc::new(Mutex::new(Some(connection))),
+            reader: None,
             writing: None,
         };
         Ok(Ok(self.table.push(guest)?))
@@ -249,37 +284,42 @@ impl sqlite::HostConnection for RequestState {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
+        // A transaction begun on the reader, after the writer's turn timed
+        // out, goes on there.
         let guest = self.table.get(&connection)?;
-        let slot = Arc::clone(&guest.connection);
-        let turn = match (&guest.writing, may_write(&statement)) {
-            (None, true) => wait_for_turn(&guest.database.writer).await,
-            _ => None,
-        };
-
-        let outcome = off_the_workers(move || {
-            let guard = slot.lock().map_err(|_| Error::InvalidConnection)?;
-            let connection = guard.as_ref().ok_or(Error::InvalidConnection)?;
-            let result = execute(connection, &statement, &parameters).map_err(guest_error);
-            Ok::<_, Error>((result, connection.is_autocommit()))
-        });
+        let reader_in_transaction = guest.reader.as_ref().is_some_and(|c| !c.is_autocommit());
+        if guest.writing.is_none() && !reader_in_transaction && may_write(&statement) {
+            let turn = wait_for_turn(Arc::clone(&guest.database.writer)).await;
+            self.table.get_mut(&connection)?.writing = turn;
+        }
 
         let guest = self.table.get_mut(&connection)?;
-        let (result, transaction_over) = match outcome {
-            Ok(done) => done,
-            Err(error) => (Err(error), true),
+        let result = match guest.writing.as_deref() {
+            // Writers already take turns, so a write runs in place: handing
+            // the worker's tasks to another thread would only lengthen the
+            // turn every other writer is waiting for.
+            Some(writer) => execute(writer, &statement, &parameters),
+            None => guest
+                .reader()
+                .and_then(|reader| off_the_workers(|| execute(reader, &statement, &parameters))),
         };
-        if turn.is_some() {
-            guest.writing = turn;
-        }
-        if transaction_over {
+
+        // The turn ends with the transaction.
+        if guest
+            .writing
+            .as_deref()
+            .is_some_and(|writer| writer.is_autocommit())
+        {
             guest.writing = None;
         }
-        Ok(result)
+        Ok(result.map_err(guest_error))
     }
 
     async fn drop(&mut self, connection: Resource<GuestConnection>) -> wasmtime::Result<()> {
         let guest = self.table.delete(connection)?;
-        off_the_workers(move || drop(guest));
+        if guest.in_transaction() {
+            off_the_workers(move || drop(guest));
+        }
         Ok(())
     }
 }

@@ -268,6 +268,57 @@ component = "db"
 }
 
 #[test]
+fn concurrent_sqlite_writers_take_turns_and_an_abandoned_transaction_is_undone() {
+    let text = format!(
+        r#"{HEADER}
+[[trigger.http]]
+route = "/probe/..."
+component = "db"
+{}"#,
+        probe_component("db", "sqlite_databases = [\"default\"]"),
+    );
+    let (dir, path) = manifest(&text);
+    let app = TestApp::start(AppOptions::new(&path).state_dir(dir.path().join("state"))).unwrap();
+    let sql = |body: &'static str| {
+        let response = app
+            .client
+            .post(app.url("/probe/sql/default"))
+            .body(body)
+            .send()
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().unwrap())
+    };
+    assert_eq!(
+        sql("CREATE TABLE entries (n INTEGER)\nINSERT INTO entries VALUES (0)").0,
+        200
+    );
+
+    // The request fails inside its transaction: what it wrote is undone and
+    // the writer's turn passes on.
+    let (status, _) = sql("BEGIN\nINSERT INTO entries VALUES (100)\nSELEKT 1");
+    assert_eq!(status, 400);
+
+    // Each transaction reads the last entry and writes the next one: writers
+    // that did not take turns would fail to upgrade to a write, or collide.
+    let next = "BEGIN\nSELECT MAX(n) FROM entries\n\
+                INSERT INTO entries SELECT MAX(n) + 1 FROM entries\nCOMMIT";
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..10 {
+                    let (status, body) = sql(next);
+                    assert_eq!(status, 200, "{body}");
+                }
+            });
+        }
+    });
+
+    let (_, body) = sql("SELECT COUNT(*), MAX(n) FROM entries");
+    assert_eq!(body["rows"], serde_json::json!([[41, 40]]));
+}
+
+#[test]
 fn variables_come_from_the_command_line_the_environment_and_defaults() {
     let text = format!(
         r#"{HEADER}

@@ -36,10 +36,18 @@ struct ItemResult {
     error: Option<String>,
 }
 
-/// Reads a bulk request and upserts its invoices. Items that cannot be read
-/// are reported alongside those the store refused; neither holds back the
-/// others, and neither fails the request.
-pub fn apply(db: &impl Database, body: &[u8], now: DateTime<Utc>) -> Result<Applied, ApiError> {
+/// A bulk request read: the invoices to store, and the items that could
+/// not be read, already reported.
+pub struct BulkInput {
+    occurred_at: Option<DateTime<Utc>>,
+    readable: Vec<(usize, Invoice)>,
+    unreadable: Vec<ItemResult>,
+}
+
+/// Reads a bulk request. Items that cannot be read are reported alongside
+/// those the store refuses; neither holds back the others, and neither
+/// fails the request.
+pub fn read(body: &[u8]) -> Result<BulkInput, ApiError> {
     let request: BulkRequest = serde_json::from_slice(body).map_err(|error| {
         ApiError::bad_request(format!(
             "the body is not a bulk request ({error}); send \
@@ -48,23 +56,39 @@ pub fn apply(db: &impl Database, body: &[u8], now: DateTime<Utc>) -> Result<Appl
         .with_code("invalid_json")
     })?;
 
-    let mut results: Vec<ItemResult> = Vec::with_capacity(request.invoices.len());
-    let mut readable: Vec<(usize, Invoice)> = Vec::with_capacity(request.invoices.len());
+    let mut unreadable = Vec::new();
+    let mut readable = Vec::with_capacity(request.invoices.len());
     for (index, object) in request.invoices.iter().enumerate() {
         match canonical::parse_invoice(object, &request.source) {
             Ok(invoice) => readable.push((index, invoice)),
-            Err(error) => results.push(unreadable(index, object, error.to_string())),
+            Err(error) => unreadable.push(unreadable_item(index, object, error.to_string())),
         }
     }
 
-    let invoices: Vec<Invoice> = readable
-        .iter()
-        .map(|(_, invoice)| invoice.clone())
-        .collect();
-    let stored = bulk_upsert_invoices(db, &invoices, request.occurred_at.unwrap_or(now), now)?;
-    for (item, (index, _)) in stored.into_iter().zip(&readable) {
+    Ok(BulkInput {
+        occurred_at: request.occurred_at,
+        readable,
+        unreadable,
+    })
+}
+
+/// Upserts the invoices of a bulk request read by [`read`].
+pub fn apply(
+    db: &impl Database,
+    input: BulkInput,
+    now: DateTime<Utc>,
+) -> Result<Applied, ApiError> {
+    let BulkInput {
+        occurred_at,
+        readable,
+        unreadable: mut results,
+    } = input;
+    let (indexes, invoices): (Vec<usize>, Vec<Invoice>) = readable.into_iter().unzip();
+
+    let stored = bulk_upsert_invoices(db, &invoices, occurred_at.unwrap_or(now), now)?;
+    for (item, index) in stored.into_iter().zip(indexes) {
         results.push(stored_result(
-            *index,
+            index,
             item.source_ref.external_id,
             item.outcome,
         ));
@@ -74,7 +98,7 @@ pub fn apply(db: &impl Database, body: &[u8], now: DateTime<Utc>) -> Result<Appl
     Ok(summary(results))
 }
 
-fn unreadable(index: usize, object: &Value, error: String) -> ItemResult {
+fn unreadable_item(index: usize, object: &Value, error: String) -> ItemResult {
     ItemResult {
         index,
         external_id: object["external_id"].as_str().map(str::to_owned),

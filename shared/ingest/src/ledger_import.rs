@@ -1,7 +1,8 @@
 //! The customer ledger import: a FEC or CSV file. Each change the file
 //! yields is applied as its own event, identified by its content, so
 //! importing the same file again changes nothing and a file that overlaps an
-//! earlier one applies only what is new.
+//! earlier one applies only what is new. A change that is refused is undone
+//! alone; the others are kept.
 
 use chrono::{DateTime, Utc};
 use relance_api::ApiError;
@@ -24,18 +25,20 @@ struct Unapplied {
     error: String,
 }
 
-/// Reads the file and applies each change it yields.
-pub fn apply(
-    db: &impl Database,
-    body: &[u8],
-    options: ImportOptions,
-    now: DateTime<Utc>,
-) -> Result<Applied, ApiError> {
-    let changes = ledger_file::parse_ledger_file(body, options).map_err(|error| {
+/// Reads the file into the changes it yields.
+pub fn read(body: &[u8], options: ImportOptions) -> Result<Vec<LedgerChange>, ApiError> {
+    ledger_file::parse_ledger_file(body, options).map_err(|error| {
         ApiError::bad_request(format!("the ledger file cannot be read: {error}"))
             .with_code("invalid_ledger_file")
-    })?;
+    })
+}
 
+/// Applies each change [`read`] yielded.
+pub fn apply(
+    db: &impl Database,
+    changes: &[LedgerChange],
+    now: DateTime<Utc>,
+) -> Result<Applied, ApiError> {
     let (mut applied, mut unchanged) = (0, 0);
     let mut unapplied = Vec::new();
     for (index, change) in changes.iter().enumerate() {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use relance_api::ApiError;
-use relance_ledger::change::IncomingEvent;
+use relance_ledger::change::{IncomingEvent, LedgerChange};
 use relance_ledger::ledger_file::ImportOptions;
 use relance_ledger::money::Currency;
 use relance_ledger::{canonical, stripe};
@@ -115,9 +115,10 @@ pub fn receive_and_apply(
     apply_and_record(db, entry.id, kind, body, now)
 }
 
-/// Applies a stored input and records the outcome on its inbox entry. A
-/// refused input is marked failed with the reason, which the error repeats
-/// with the entry's id so it can be found and replayed.
+/// Applies a stored input and records the outcome on its inbox entry, in
+/// one transaction, so the inbox never lags behind the ledger. A refused
+/// input is marked failed with the reason, which the error repeats with the
+/// entry's id so it can be found and replayed.
 pub fn apply_and_record(
     db: &impl Database,
     inbox_id: i64,
@@ -125,14 +126,19 @@ pub fn apply_and_record(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Value, ApiError> {
-    match apply_input(db, kind, body, now) {
-        Ok(applied) => {
+    let applied = read_input(kind, body).and_then(|input| {
+        db.transaction(|db| {
+            let applied = apply_input(db, input, now)?;
             match &applied.unapplied {
                 None => inbox::mark_applied(db, inbox_id, applied.outcome, now)?,
                 Some(reason) => inbox::mark_failed(db, inbox_id, reason, now)?,
-            };
-            Ok(with_inbox_id(applied.answer, inbox_id))
-        }
+            }
+            Ok(applied)
+        })
+    });
+
+    match applied {
+        Ok(applied) => Ok(with_inbox_id(applied.answer, inbox_id)),
         Err(error) => {
             inbox::mark_failed(db, inbox_id, &error.message, now)?;
             Err(error.with_details(json!({ "inbox_id": inbox_id })))
@@ -147,23 +153,38 @@ fn with_inbox_id(mut answer: Value, inbox_id: i64) -> Value {
     answer
 }
 
+/// An input read from its body, ready to apply. Reading comes before the
+/// write transaction opens, so no other writer waits while a body is parsed.
+enum ReadInput {
+    Event(IncomingEvent),
+    Bulk(bulk::BulkInput),
+    LedgerImport(Vec<LedgerChange>),
+}
+
+fn read_input(kind: InputKind, body: &[u8]) -> Result<ReadInput, ApiError> {
+    match kind {
+        InputKind::StripeEvent => stripe::parse_event(body, None)
+            .map(ReadInput::Event)
+            .map_err(invalid_event),
+        InputKind::CanonicalEvent => canonical::parse_event(body)
+            .map(ReadInput::Event)
+            .map_err(invalid_event),
+        InputKind::BulkInvoices => bulk::read(body).map(ReadInput::Bulk),
+        InputKind::LedgerImport(options) => {
+            ledger_import::read(body, options).map(ReadInput::LedgerImport)
+        }
+    }
+}
+
 fn apply_input(
     db: &impl Database,
-    kind: InputKind,
-    body: &[u8],
+    input: ReadInput,
     now: DateTime<Utc>,
 ) -> Result<Applied, ApiError> {
-    match kind {
-        InputKind::StripeEvent => {
-            let event = stripe::parse_event(body, None).map_err(invalid_event)?;
-            apply_event(db, &event, now)
-        }
-        InputKind::CanonicalEvent => {
-            let event = canonical::parse_event(body).map_err(invalid_event)?;
-            apply_event(db, &event, now)
-        }
-        InputKind::BulkInvoices => bulk::apply(db, body, now),
-        InputKind::LedgerImport(options) => ledger_import::apply(db, body, options, now),
+    match input {
+        ReadInput::Event(event) => apply_event(db, &event, now),
+        ReadInput::Bulk(input) => bulk::apply(db, input, now),
+        ReadInput::LedgerImport(changes) => ledger_import::apply(db, &changes, now),
     }
 }
 

@@ -5,6 +5,8 @@
 //! [`crate::SpinDatabase`] over Spin's `fermyon:spin/sqlite@2.0.0`. Both run
 //! the same statements against the same schema.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 
@@ -283,20 +285,34 @@ pub trait Database {
     /// (none for statements without `RETURNING`).
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError>;
 
+    /// How many [`Database::transaction`] calls are running on this
+    /// connection; implementations keep a counter starting at 0.
+    fn open_transactions(&self) -> &Cell<u32>;
+
     /// Runs `work` inside `BEGIN IMMEDIATE` ... `COMMIT`; any error rolls
     /// everything back. `IMMEDIATE` takes the write lock at once, so two
     /// writers queue up instead of failing halfway.
+    ///
+    /// Called inside another transaction, `work` runs in a savepoint of it
+    /// instead: an error undoes `work` alone, and the outer transaction
+    /// decides whether the rest is kept.
     fn transaction<T, E>(&self, work: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E>
     where
         Self: Sized,
         E: From<StoreError>,
     {
-        self.execute("BEGIN IMMEDIATE", &[])?;
+        if self.open_transactions().get() > 0 {
+            return self.savepoint("nested_transaction", work);
+        }
 
-        let outcome = work(self).and_then(|value| {
-            self.execute("COMMIT", &[])?;
-            Ok(value)
-        });
+        self.execute("BEGIN IMMEDIATE", &[])?;
+        let outcome = {
+            let _open = OpenTransaction::enter(self.open_transactions());
+            work(self).and_then(|value| {
+                self.execute("COMMIT", &[])?;
+                Ok(value)
+            })
+        };
 
         if outcome.is_err() {
             // The transaction may already be gone (a failed COMMIT ends it),
@@ -327,6 +343,22 @@ pub trait Database {
                 Err(error)
             }
         }
+    }
+}
+
+/// Counts a transaction as open until dropped, even when its work panics.
+struct OpenTransaction<'a>(&'a Cell<u32>);
+
+impl<'a> OpenTransaction<'a> {
+    fn enter(count: &'a Cell<u32>) -> Self {
+        count.set(count.get() + 1);
+        OpenTransaction(count)
+    }
+}
+
+impl Drop for OpenTransaction<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 
@@ -380,6 +412,35 @@ mod tests {
 
         let error = row.integer("missing").expect_err("no such column");
         assert!(error.to_string().contains("`missing`"), "{error}");
+    }
+
+    #[test]
+    fn a_transaction_inside_another_is_undone_alone_on_error() {
+        let db = crate::NativeDatabase::open_in_memory().expect("database");
+        db.execute("CREATE TABLE entries (n INTEGER)", &[])
+            .expect("table");
+
+        db.transaction(|db| {
+            db.execute("INSERT INTO entries VALUES (1)", &[])?;
+            let refused: Result<(), StoreError> = db.transaction(|db| {
+                db.execute("INSERT INTO entries VALUES (2)", &[])?;
+                Err(StoreError::sqlite("INSERT", "refused"))
+            });
+            assert!(refused.is_err());
+            db.transaction(|db| db.execute("INSERT INTO entries VALUES (3)", &[]))?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("outer transaction");
+
+        let rows = db
+            .execute("SELECT n FROM entries ORDER BY n", &[])
+            .expect("entries");
+        let kept: Vec<i64> = rows
+            .iter()
+            .map(|row| row.integer("n").expect("n"))
+            .collect();
+        assert_eq!(kept, [1, 3]);
+        assert_eq!(db.open_transactions().get(), 0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! outcome of applying it. A failed input stays here with its error until it
 //! is replayed.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -121,21 +121,33 @@ pub fn receive(
     body: &[u8],
     received_at: DateTime<Utc>,
 ) -> Result<InboxEntry, StoreError> {
+    // Stored instants keep microseconds: the entry says what a read gives back.
+    let received_at = received_at.trunc_subsecs(6);
+    let content_hash = content_hash(body);
+
     let rows = db.execute(
-        &format!(
-            "INSERT INTO inbox (source, kind, content_hash, body, received_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING {ENTRY_COLUMNS}"
-        ),
+        "INSERT INTO inbox (source, kind, content_hash, body, received_at)
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
         &[
             source.into(),
             kind.into(),
-            content_hash(body).into(),
+            content_hash.as_str().into(),
             Value::Blob(body.to_vec()),
             received_at.into(),
         ],
     )?;
 
-    single_entry(&rows, 0)
+    Ok(InboxEntry {
+        id: returned_id(&rows, 0)?,
+        source: source.to_owned(),
+        kind: kind.to_owned(),
+        content_hash,
+        body: body.to_vec(),
+        received_at,
+        status: InboxStatus::Received,
+        error: None,
+        applied_at: None,
+    })
 }
 
 /// Records what applying the entry did (applied, duplicate or stale) and
@@ -145,7 +157,7 @@ pub fn mark_applied(
     id: i64,
     outcome: ApplyOutcome,
     at: DateTime<Utc>,
-) -> Result<InboxEntry, StoreError> {
+) -> Result<(), StoreError> {
     let status = InboxStatus::from(outcome);
     update_status(db, id, status, None, at)
 }
@@ -156,7 +168,7 @@ pub fn mark_failed(
     id: i64,
     error: &str,
     at: DateTime<Utc>,
-) -> Result<InboxEntry, StoreError> {
+) -> Result<(), StoreError> {
     update_status(db, id, InboxStatus::Failed, Some(error), at)
 }
 
@@ -166,12 +178,9 @@ fn update_status(
     status: InboxStatus,
     error: Option<&str>,
     at: DateTime<Utc>,
-) -> Result<InboxEntry, StoreError> {
+) -> Result<(), StoreError> {
     let rows = db.execute(
-        &format!(
-            "UPDATE inbox SET status = ?, error = ?, applied_at = ? WHERE id = ?
-             RETURNING {ENTRY_COLUMNS}"
-        ),
+        "UPDATE inbox SET status = ?, error = ?, applied_at = ? WHERE id = ? RETURNING id",
         &[
             status.as_str().into(),
             error.into(),
@@ -180,15 +189,16 @@ fn update_status(
         ],
     )?;
 
-    single_entry(&rows, id)
+    returned_id(&rows, id).map(drop)
 }
 
-fn single_entry(rows: &crate::Rows, id: i64) -> Result<InboxEntry, StoreError> {
+/// The id a `RETURNING id` gave back; no row means no entry `id`.
+fn returned_id(rows: &crate::Rows, id: i64) -> Result<i64, StoreError> {
     let row = rows.first().ok_or_else(|| StoreError::NotFound {
         what: "inbox entry",
         id: id.to_string(),
     })?;
-    InboxEntry::from_row(&row)
+    row.integer("id")
 }
 
 /// One entry with its body, to inspect or replay it.
@@ -262,6 +272,22 @@ mod tests {
     }
 
     #[test]
+    fn received_entry_is_what_a_read_gives_back() {
+        let db = NativeDatabase::open_in_memory().expect("database");
+
+        let entry = receive(
+            &db,
+            "stripe",
+            "stripe_event",
+            b"{}",
+            at("2026-03-02T09:15:00.123456789Z"),
+        )
+        .expect("receive");
+
+        assert_eq!(get(&db, entry.id).expect("get"), Some(entry));
+    }
+
+    #[test]
     fn failed_entry_is_listed_until_replayed() {
         let db = NativeDatabase::open_in_memory().expect("database");
         let first = receive(&db, "sellsy", "webhook", b"a", at("2026-03-02T09:15:00Z")).expect("a");
@@ -291,13 +317,14 @@ mod tests {
             Some("invoice sellsy:inv_1 is not known")
         );
 
-        let replayed = mark_applied(
+        mark_applied(
             &db,
             first.id,
             ApplyOutcome::Duplicate,
             at("2026-03-03T08:00:00Z"),
         )
         .expect("replay");
+        let replayed = get(&db, first.id).expect("get").expect("stored");
         assert_eq!(replayed.status, InboxStatus::Duplicate);
         assert_eq!(replayed.error, None);
         assert!(list_failures(&db, 0, 10).expect("failures").is_empty());

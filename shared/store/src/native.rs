@@ -3,11 +3,12 @@
 //! Statements go through rusqlite's prepared-statement cache, so a statement
 //! run in a loop is compiled once.
 
+use std::cell::Cell;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, ToSql};
+use rusqlite::{Connection, ErrorCode, ToSql};
 
 use crate::{Database, Rows, StoreError, Value, migrate};
 
@@ -20,6 +21,7 @@ const STATEMENT_CACHE: usize = 128;
 /// A native SQLite database: a file in WAL mode, or in memory.
 pub struct NativeDatabase {
     connection: Connection,
+    open_transactions: Cell<u32>,
 }
 
 impl NativeDatabase {
@@ -32,8 +34,8 @@ impl NativeDatabase {
             message: e.to_string(),
         })?;
 
+        use_wal(&connection)?;
         let database = NativeDatabase::configure(connection)?;
-        database.execute("PRAGMA journal_mode = WAL", &[])?;
         database.execute("PRAGMA synchronous = NORMAL", &[])?;
 
         migrate(&database)?;
@@ -58,13 +60,40 @@ impl NativeDatabase {
             .map_err(|e| StoreError::sqlite("PRAGMA busy_timeout", e))?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
 
-        let database = NativeDatabase { connection };
+        let database = NativeDatabase {
+            connection,
+            open_transactions: Cell::new(0),
+        };
         database.execute("PRAGMA foreign_keys = ON", &[])?;
         Ok(database)
     }
 }
 
+/// Puts the file in WAL mode. Switching needs the file to itself, and SQLite
+/// answers "busy" at once, without waiting, while another connection opening
+/// the same new file holds it: so this retries, up to the busy timeout.
+fn use_wal(connection: &Connection) -> Result<(), StoreError> {
+    let started = Instant::now();
+    loop {
+        match connection.pragma_update(None, "journal_mode", "WAL") {
+            Err(error)
+                if error.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            outcome => {
+                return outcome.map_err(|e| StoreError::sqlite("PRAGMA journal_mode = WAL", e));
+            }
+        }
+    }
+}
+
 impl Database for NativeDatabase {
+    fn open_transactions(&self) -> &Cell<u32> {
+        &self.open_transactions
+    }
+
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let failed = |e: rusqlite::Error| StoreError::sqlite(sql, e);
 

@@ -1,5 +1,7 @@
 //! [`Database`] over Spin's `fermyon:spin/sqlite@2.0.0`, inside components.
 
+use std::cell::Cell;
+
 use spin_sdk::sqlite::{self, Connection};
 
 use crate::{Database, Rows, StoreError, Value, migrate};
@@ -7,6 +9,7 @@ use crate::{Database, Rows, StoreError, Value, migrate};
 /// A Spin SQLite database the component's manifest grants it.
 pub struct SpinDatabase {
     connection: Connection,
+    open_transactions: Cell<u32>,
 }
 
 impl SpinDatabase {
@@ -18,7 +21,10 @@ impl SpinDatabase {
             message: describe(&e),
         })?;
 
-        let database = SpinDatabase { connection };
+        let database = SpinDatabase {
+            connection,
+            open_transactions: Cell::new(0),
+        };
         migrate(&database)?;
         Ok(database)
     }
@@ -30,6 +36,10 @@ impl SpinDatabase {
 }
 
 impl Database for SpinDatabase {
+    fn open_transactions(&self) -> &Cell<u32> {
+        &self.open_transactions
+    }
+
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let params: Vec<sqlite::Value> = params.iter().map(to_spin).collect();
 
