@@ -40,6 +40,21 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_reconciliation.sql",
         sql: include_str!("../migrations/0005_reconciliation.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_dunning.sql",
+        sql: include_str!("../migrations/0006_dunning.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_kpi.sql",
+        sql: include_str!("../migrations/0007_kpi.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "0008_scoring.sql",
+        sql: include_str!("../migrations/0008_scoring.sql"),
+    },
 ];
 
 impl Migration {

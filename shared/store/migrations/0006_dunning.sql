@@ -1,0 +1,2 @@
+-- Dunning: policies, runs, the steps sent, tasks, templates, the outbox and the action history.
+-- Statements are separated by a semicolon at the end of a line.

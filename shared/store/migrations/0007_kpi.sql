@@ -1,0 +1,2 @@
+-- KPIs: the exchange rates amounts are reported in.
+-- Statements are separated by a semicolon at the end of a line.
