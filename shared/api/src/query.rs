@@ -242,6 +242,8 @@ impl Default for Page {
 pub struct InvoiceFilter {
     /// Segmentation of the invoice's customer.
     pub segments: SegmentFilter,
+    /// Only this customer's invoices (Relance's customer id).
+    pub customer_id: Option<i64>,
     /// Invoice states to keep; empty keeps every state.
     pub statuses: Vec<StatusFilter>,
     /// The day "overdue" and "not due" are judged on.
@@ -257,6 +259,7 @@ impl InvoiceFilter {
     pub fn all(as_of: NaiveDate) -> InvoiceFilter {
         InvoiceFilter {
             segments: SegmentFilter::default(),
+            customer_id: None,
             statuses: Vec::new(),
             as_of,
             sort: InvoiceSort::default(),
@@ -310,6 +313,7 @@ const INVOICE_PARAMETERS: &[&str] = &[
     "segment",
     "owner",
     "collector",
+    "customer_id",
     "status",
     "as_of",
     "sort",
@@ -323,11 +327,13 @@ impl InvoiceQuery {
         let mut parameters = QueryParameters::parse(query, INVOICE_PARAMETERS)?;
 
         let segments = parameters.segments()?;
+        let customer_id = parameters.customer_id()?;
         let statuses = parameters.statuses()?;
         let as_of = parameters.date("as_of")?.unwrap_or(today);
         let (sort, direction) = parameters.sort(&InvoiceSort::ALL, InvoiceSort::as_str)?;
         let filter = InvoiceFilter {
             segments,
+            customer_id,
             statuses,
             as_of,
             sort: sort.unwrap_or_default(),
@@ -453,6 +459,20 @@ impl QueryParameters {
             Some("false") => Ok(false),
             Some(other) => Err(invalid_parameter(name, other, "must be true or false")),
         }
+    }
+
+    fn customer_id(&mut self) -> Result<Option<i64>, ApiError> {
+        self.take("customer_id")?
+            .map(|text| {
+                text.parse().map_err(|_| {
+                    invalid_parameter(
+                        "customer_id",
+                        &text,
+                        "is not a customer id; use the number the customers API returns",
+                    )
+                })
+            })
+            .transpose()
     }
 
     fn segments(&mut self) -> Result<SegmentFilter, ApiError> {
@@ -654,6 +674,22 @@ mod tests {
                 "{query}: {}",
                 error.message
             );
+        }
+    }
+
+    #[test]
+    fn customer_id_narrows_invoices_to_one_customer_and_must_be_a_number() {
+        let table = [
+            ("customer_id=12", Ok(Some(12))),
+            ("customer_id=ACME", Err(400)),
+            ("", Ok(None)),
+        ];
+
+        for (query, expected) in table {
+            let got = InvoiceQuery::parse(query, today())
+                .map(|parsed| parsed.filter.customer_id)
+                .map_err(|error| error.status);
+            assert_eq!(got, expected, "{query}");
         }
     }
 

@@ -169,6 +169,9 @@ pub fn list_invoices(
     let mut conditions = Conditions::default();
     conditions.scope(scope);
     conditions.segments(&filter.segments);
+    if let Some(customer_id) = filter.customer_id {
+        conditions.add("i.customer_id = ?", [Value::Integer(customer_id)]);
+    }
 
     if !filter.statuses.is_empty() {
         let (sql, params): (Vec<_>, Vec<_>) = filter
