@@ -56,6 +56,16 @@ pub enum ScoringError {
         features: usize,
     },
 
+    /// The customer exists but was never scored.
+    #[error(
+        "customer {customer_id} has no score yet: scores follow POST /jobs/scoring/refresh, \
+         which scores every customer with an invoice"
+    )]
+    NotScored {
+        /// The customer.
+        customer_id: i64,
+    },
+
     /// No model was trained yet.
     #[error("no payment model is trained yet; run POST /jobs/scoring/train first")]
     NoModel,
@@ -92,6 +102,7 @@ impl From<ScoringError> for ApiError {
     fn from(error: ScoringError) -> ApiError {
         match error {
             ScoringError::Store(store) => store.into(),
+            ScoringError::NotScored { .. } => ApiError::not_found(error.to_string()),
             ScoringError::TooFewExamples { .. }
             | ScoringError::SingleOutcome { .. }
             | ScoringError::NoModel

@@ -2,12 +2,12 @@
 //! the features that move the customer's risk most, each told from its own
 //! value ("paid 7 of its 12 settled invoices after the due date").
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::features::{Feature, Features};
 
 /// Whether a reason makes late payment more or less likely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
     /// Makes late payment more likely.
@@ -17,7 +17,7 @@ pub enum Effect {
 }
 
 /// One reason behind a score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     /// The feature it comes from.
     pub feature: Feature,

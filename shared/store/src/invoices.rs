@@ -58,13 +58,22 @@ pub struct InvoiceRecord {
     pub dunning_paused_until: Option<NaiveDate>,
     /// `occurred_at` of the last change applied from the platform.
     pub version: DateTime<Utc>,
+    /// Probability (0 to 1) that it is paid after its due date, once scored.
+    pub probability_late: Option<f64>,
+    /// The day it is expected to be paid, once scored.
+    pub expected_payment_date: Option<NaiveDate>,
 }
 
 const INVOICE_COLUMNS: &str = "i.id, i.source, i.external_id, i.number, i.customer_id,
     c.name AS customer_name, i.issue_date, i.due_date, i.currency, i.total, i.tax,
     i.amount_paid, i.credited, i.allocated, i.remaining, i.source_status, i.status,
     i.channel, i.payment_reference, i.dispute_opened_on, i.dispute_reason, i.promised_on,
-    i.promised_amount, i.promise_recorded_on, i.dunning_paused_until, i.version";
+    i.promised_amount, i.promise_recorded_on, i.dunning_paused_until, i.version,
+    s.probability_late, s.expected_payment_date";
+
+/// The invoice's customer and its latest score, if scored.
+const INVOICE_TABLES: &str = "invoices i JOIN customers c ON c.id = i.customer_id
+    LEFT JOIN invoice_scores s ON s.invoice_id = i.id";
 
 impl InvoiceRecord {
     fn from_row(row: &Row<'_>) -> Result<InvoiceRecord, StoreError> {
@@ -115,6 +124,11 @@ impl InvoiceRecord {
             promise_to_pay,
             dunning_paused_until: row.optional_date("dunning_paused_until")?,
             version: row.timestamp("version")?,
+            probability_late: match row.value("probability_late")? {
+                Value::Real(probability) => Some(*probability),
+                _ => None,
+            },
+            expected_payment_date: row.optional_date("expected_payment_date")?,
         })
     }
 }
@@ -193,7 +207,7 @@ pub fn list_invoices(
     let rows = db.execute(
         &format!(
             "SELECT {INVOICE_COLUMNS}, {} AS {SORT_KEY}
-             FROM invoices i JOIN customers c ON c.id = i.customer_id
+             FROM {INVOICE_TABLES}
              WHERE 1 = 1{}{order_by}",
             key.column, conditions.sql
         ),
@@ -221,7 +235,7 @@ pub fn get_invoice(
     let rows = db.execute(
         &format!(
             "SELECT {INVOICE_COLUMNS}
-             FROM invoices i JOIN customers c ON c.id = i.customer_id
+             FROM {INVOICE_TABLES}
              WHERE 1 = 1{}",
             conditions.sql
         ),
