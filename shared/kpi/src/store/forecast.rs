@@ -1,0 +1,251 @@
+//! `GET /api/v1/kpi/forecast`: the cash expected from the invoices open on
+//! the `as_of` day, week by week and month by month, beside what the due
+//! dates alone would say.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use relance_api::Scope;
+use relance_ledger::money::{Currency, Money};
+use relance_store::{Database, Value};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{Conditions, KpiError, open_on, rates::rates_on, stored_currency};
+use crate::forecast::{Buckets, DayRange, ForecastBasis};
+use crate::fx::{CurrencyAmounts, ExchangeRates};
+use crate::period::months_before;
+use crate::query::KpiFilter;
+
+/// Months of payments a customer's own average delay is measured over.
+pub const HISTORY_MONTHS: u32 = 12;
+
+/// One range of the forecast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForecastLine {
+    /// The days covered.
+    #[serde(flatten)]
+    pub range: DayRange,
+    /// Expected to be received, from the best date known for each invoice.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub expected: Decimal,
+    /// What would be received if every invoice were paid on its due date
+    /// (overdue ones at once).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub due_date_baseline: Decimal,
+}
+
+/// What is expected after the last range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Later {
+    /// Expected after the horizon.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub expected: Decimal,
+    /// Due after the horizon.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub due_date_baseline: Decimal,
+}
+
+/// The cash forecast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Forecast {
+    /// The first day forecast.
+    pub as_of: NaiveDate,
+    /// The currency amounts are in.
+    pub currency: &'static str,
+    /// Everything open on `as_of`.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub open: Decimal,
+    /// Week by week from `as_of`.
+    pub weeks: Vec<ForecastLine>,
+    /// After the last week.
+    pub after_weeks: Later,
+    /// Month by month from `as_of`.
+    pub months: Vec<ForecastLine>,
+    /// After the last month.
+    pub after_months: Later,
+    /// How much of the open amount each source of expected dates covers.
+    pub by_basis: BTreeMap<ForecastBasis, String>,
+}
+
+/// The forecast over `weeks` weeks and `months` months from `as_of`.
+///
+/// Each open invoice is expected, in this order: on its promised date for
+/// the promised amount, while the promise is in force; on the scoring
+/// model's expected date, when it was scored by `as_of`; on its due date
+/// moved by its customer's own amount-weighted average delay over the
+/// [`HISTORY_MONTHS`] months before `as_of`, in its currency; else on its due
+/// date. A date already past counts as expected at once.
+pub fn forecast(
+    db: &impl Database,
+    scope: &Scope,
+    filter: &KpiFilter,
+    reporting: Currency,
+    weeks: u32,
+    months: u32,
+) -> Result<Forecast, KpiError> {
+    let as_of = filter.as_of;
+    let portfolio = Conditions::portfolio(scope, &filter.segments);
+    let rates = rates_on(db, reporting, as_of)?;
+
+    let mut by_week = (Buckets::weekly(as_of, weeks), Buckets::weekly(as_of, weeks));
+    let mut by_month = (
+        Buckets::monthly(as_of, months),
+        Buckets::monthly(as_of, months),
+    );
+    let horizon = by_week.0.last_day().max(by_month.0.last_day());
+    let beyond = horizon.checked_add_days(Days::new(1)).unwrap_or(horizon);
+
+    let mut open = CurrencyAmounts::default();
+    let mut by_basis: BTreeMap<ForecastBasis, CurrencyAmounts> = BTreeMap::new();
+    for leg in expected_legs(db, &portfolio, as_of, beyond)? {
+        let amount = rates.convert(leg.currency, leg.amount)?;
+        open.add(leg.currency, leg.amount);
+        by_basis
+            .entry(leg.basis)
+            .or_default()
+            .add(leg.currency, leg.amount);
+
+        by_week.0.add(leg.expected_on, amount);
+        by_week.1.add(leg.due_on, amount);
+        by_month.0.add(leg.expected_on, amount);
+        by_month.1.add(leg.due_on, amount);
+    }
+
+    let by_basis = by_basis
+        .into_iter()
+        .map(|(basis, amounts)| Ok((basis, rates.shown_total(&amounts)?.to_string())))
+        .collect::<Result<_, KpiError>>()?;
+    Ok(Forecast {
+        as_of,
+        currency: reporting.code(),
+        open: rates.shown_total(&open)?,
+        weeks: lines(&by_week, &rates),
+        after_weeks: later(&by_week, &rates),
+        months: lines(&by_month, &rates),
+        after_months: later(&by_month, &rates),
+        by_basis,
+    })
+}
+
+fn lines((expected, baseline): &(Buckets, Buckets), rates: &ExchangeRates) -> Vec<ForecastLine> {
+    expected
+        .ranges
+        .iter()
+        .zip(expected.amounts.iter().zip(&baseline.amounts))
+        .map(|(range, (expected, baseline))| ForecastLine {
+            range: *range,
+            expected: rates.shown(*expected),
+            due_date_baseline: rates.shown(*baseline),
+        })
+        .collect()
+}
+
+fn later((expected, baseline): &(Buckets, Buckets), rates: &ExchangeRates) -> Later {
+    Later {
+        expected: rates.shown(expected.later),
+        due_date_baseline: rates.shown(baseline.later),
+    }
+}
+
+/// A part of an open invoice expected on one day.
+struct Leg {
+    currency: Currency,
+    basis: ForecastBasis,
+    expected_on: NaiveDate,
+    due_on: NaiveDate,
+    amount: Decimal,
+}
+
+/// The open amounts by expected day, due day and basis; days after the
+/// horizon are gathered on `beyond`.
+fn expected_legs(
+    db: &impl Database,
+    portfolio: &Conditions,
+    as_of: NaiveDate,
+    beyond: NaiveDate,
+) -> Result<Vec<Leg>, KpiError> {
+    let history_from = months_before(as_of, HISTORY_MONTHS);
+    let (open, open_params) = open_on(as_of);
+    let customers = if portfolio.sql.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND p.customer_id IN (SELECT c.id FROM customers c WHERE 1 = 1{})",
+            portfolio.sql
+        )
+    };
+
+    let mut params: Vec<Value> = vec![history_from.into(), as_of.into(), as_of.into()];
+    params.extend(portfolio.params.iter().cloned());
+    params.extend([as_of.into(), as_of.into(), as_of.into()]);
+    params.extend(open_params);
+    params.extend(portfolio.params.iter().cloned());
+    params.extend([as_of.into(), beyond.into(), as_of.into(), beyond.into()]);
+
+    let rows = db.execute(
+        &format!(
+            "WITH delays AS (
+                SELECT p.customer_id, p.currency,
+                    CAST(ROUND(CAST(SUM(p.amount_minor * p.days_after_due) AS REAL)
+                        / SUM(p.amount_minor)) AS INTEGER) AS delay_days
+                FROM kpi_payments p
+                WHERE p.paid_on > ? AND p.paid_on <= ?
+                  AND (p.undone_on IS NULL OR p.undone_on > ?){customers}
+                GROUP BY p.customer_id, p.currency
+                HAVING SUM(p.amount_minor) > 0
+            ), open AS (
+                SELECT s.currency, s.open_minor, s.due_date, s.promised_on,
+                    CASE WHEN s.promised_on >= ? AND s.promise_recorded_on <= ?
+                        THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END AS promised,
+                    sc.expected_payment_date AS scored, d.delay_days
+                FROM kpi_open_periods s
+                JOIN customers c ON c.id = s.customer_id
+                LEFT JOIN invoice_scores sc
+                    ON sc.invoice_id = s.invoice_id AND substr(sc.scored_at, 1, 10) <= ?
+                LEFT JOIN delays d ON d.customer_id = s.customer_id AND d.currency = s.currency
+                WHERE {open}{}
+            ), legs AS (
+                SELECT currency, 'promise' AS basis, promised_on AS expected_on, due_date,
+                    promised AS amount
+                FROM open WHERE promised > 0
+                UNION ALL
+                SELECT currency,
+                    CASE WHEN scored IS NOT NULL THEN 'score'
+                         WHEN delay_days IS NOT NULL THEN 'customer_history'
+                         ELSE 'due_date' END,
+                    COALESCE(scored, date(due_date, printf('%+d days', delay_days)), due_date),
+                    due_date, open_minor - promised
+                FROM open WHERE open_minor > promised
+            )
+            SELECT currency, basis,
+                MIN(MAX(expected_on, ?), ?) AS expected_on,
+                MIN(MAX(due_date, ?), ?) AS due_on,
+                SUM(amount) AS amount
+            FROM legs GROUP BY 1, 2, 3, 4",
+            portfolio.sql
+        ),
+        &params,
+    )?;
+
+    let mut legs = Vec::with_capacity(rows.len());
+    for row in rows.iter() {
+        let currency = stored_currency(row.text("currency")?)?;
+        let basis_text = row.text("basis")?;
+        let basis = ForecastBasis::parse(basis_text).ok_or_else(|| {
+            relance_store::StoreError::UnexpectedValue {
+                column: "basis".to_owned(),
+                expected: "a forecast basis",
+                found: format!("{basis_text:?}"),
+            }
+        })?;
+        legs.push(Leg {
+            currency,
+            basis,
+            expected_on: row.date("expected_on")?,
+            due_on: row.date("due_on")?,
+            amount: Money::from_minor_units(row.integer("amount")?, currency).amount(),
+        });
+    }
+    Ok(legs)
+}

@@ -1,0 +1,262 @@
+//! The reads every endpoint is built from: open balances on a day by aging
+//! bucket, sales by period, payments over a period. Sums stay by currency
+//! until the caller converts them.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use relance_store::{Database, StoreError, Value};
+
+use super::{Conditions, open_on, stored_currency};
+use crate::aging::AgingBucket;
+use crate::collection::PaymentDelay;
+use crate::fx::{CurrencyAmounts, ExchangeRates, FxError};
+use crate::period::Period;
+
+/// What a slice of the ledger owed on a day, by aging bucket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Balance {
+    /// Owed in each bucket, in the order of [`AgingBucket::ALL`].
+    pub buckets: [CurrencyAmounts; 5],
+    /// Owed on invoices the customer disputes (also counted in their bucket).
+    pub disputed: CurrencyAmounts,
+    /// Owed more than 90 days past due, or disputed.
+    pub at_risk: CurrencyAmounts,
+    /// Invoices with something owed.
+    pub invoices: i64,
+}
+
+impl Balance {
+    /// Everything owed.
+    pub fn total(&self) -> CurrencyAmounts {
+        let mut total = CurrencyAmounts::default();
+        for bucket in &self.buckets {
+            total.merge(bucket);
+        }
+        total
+    }
+
+    /// Everything owed past its due date.
+    pub fn overdue(&self) -> CurrencyAmounts {
+        let mut overdue = CurrencyAmounts::default();
+        for bucket in &self.buckets[1..] {
+            overdue.merge(bucket);
+        }
+        overdue
+    }
+
+    /// Owed and not yet due.
+    pub fn not_due(&self) -> &CurrencyAmounts {
+        &self.buckets[AgingBucket::NotDue.index()]
+    }
+}
+
+/// The customer column a balance is grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grouping {
+    /// The SQL expression of the group's key.
+    pub key: &'static str,
+    /// The SQL expression of the group's name.
+    pub name: &'static str,
+}
+
+/// The key and name of a group, as stored (`NULL` for customers without a
+/// value in the grouped column).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GroupKey {
+    /// The key: an id or a segment's name.
+    pub key: Option<String>,
+    /// The name shown.
+    pub name: Option<String>,
+}
+
+/// Balances owed on `day` in the portfolio, by group (one group, with an
+/// empty key, when `grouping` is `None`).
+pub fn balances(
+    db: &impl Database,
+    portfolio: &Conditions,
+    day: NaiveDate,
+    grouping: Option<Grouping>,
+) -> Result<BTreeMap<GroupKey, Balance>, StoreError> {
+    let (key, name) = grouping.map_or(("NULL", "NULL"), |g| (g.key, g.name));
+    let bound = |bucket: AgingBucket| Value::from(bucket.earliest_due_date(day));
+    let disputed = "(s.disputed_on IS NOT NULL AND s.disputed_on <= ?)";
+    let (open, open_params) = open_on(day);
+
+    let mut params = vec![
+        bound(AgingBucket::NotDue),
+        bound(AgingBucket::NotDue),
+        bound(AgingBucket::Days1To30),
+        bound(AgingBucket::Days1To30),
+        bound(AgingBucket::Days31To60),
+        bound(AgingBucket::Days31To60),
+        bound(AgingBucket::Days61To90),
+        bound(AgingBucket::Days61To90),
+        day.into(),
+        bound(AgingBucket::Days61To90),
+        day.into(),
+    ];
+    params.extend(open_params);
+    params.extend(portfolio.params.iter().cloned());
+
+    let rows = db.execute(
+        &format!(
+            "SELECT CAST({key} AS TEXT) AS group_key, {name} AS group_name, s.currency,
+                SUM(CASE WHEN s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b0,
+                SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b1,
+                SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b2,
+                SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b3,
+                SUM(CASE WHEN s.due_date < ? THEN s.open_minor ELSE 0 END) AS b4,
+                SUM(CASE WHEN {disputed} THEN s.open_minor ELSE 0 END) AS disputed,
+                SUM(CASE WHEN s.due_date < ? OR {disputed} THEN s.open_minor ELSE 0 END)
+                    AS at_risk,
+                COUNT(*) AS invoices
+             FROM kpi_open_periods s JOIN customers c ON c.id = s.customer_id
+             WHERE {open}{}
+             GROUP BY group_key, s.currency",
+            portfolio.sql
+        ),
+        &params,
+    )?;
+
+    let mut groups: BTreeMap<GroupKey, Balance> = BTreeMap::new();
+    for row in rows.iter() {
+        let currency = stored_currency(row.text("currency")?)?;
+        let group = GroupKey {
+            key: row.optional_text("group_key")?.map(str::to_owned),
+            name: row.optional_text("group_name")?.map(str::to_owned),
+        };
+        let balance = groups.entry(group).or_default();
+
+        for (index, column) in ["b0", "b1", "b2", "b3", "b4"].into_iter().enumerate() {
+            balance.buckets[index].add_minor_units(currency, row.integer(column)?);
+        }
+        balance
+            .disputed
+            .add_minor_units(currency, row.integer("disputed")?);
+        balance
+            .at_risk
+            .add_minor_units(currency, row.integer("at_risk")?);
+        balance.invoices += row.integer("invoices")?;
+    }
+    Ok(groups)
+}
+
+/// The whole portfolio's balance on `day`.
+pub fn balance(
+    db: &impl Database,
+    portfolio: &Conditions,
+    day: NaiveDate,
+) -> Result<Balance, StoreError> {
+    Ok(balances(db, portfolio, day, None)?
+        .into_values()
+        .next()
+        .unwrap_or_default())
+}
+
+/// Invoiced in each period (tax included), in the order given.
+pub fn sales_by_period(
+    db: &impl Database,
+    portfolio: &Conditions,
+    periods: &[Period],
+) -> Result<Vec<CurrencyAmounts>, StoreError> {
+    let mut sales = vec![CurrencyAmounts::default(); periods.len()];
+    let (Some(first), Some(last)) = (
+        periods.iter().map(|p| p.after).min(),
+        periods.iter().map(|p| p.to).max(),
+    ) else {
+        return Ok(sales);
+    };
+
+    let mut cases = String::new();
+    let mut params = Vec::new();
+    for (index, period) in periods.iter().enumerate() {
+        cases.push_str(&format!(
+            " WHEN s.issue_date > ? AND s.issue_date <= ? THEN {index}"
+        ));
+        params.extend([Value::from(period.after), Value::from(period.to)]);
+    }
+    params.extend([Value::from(first), Value::from(last)]);
+    params.extend(portfolio.params.iter().cloned());
+
+    let rows = db.execute(
+        &format!(
+            "SELECT CASE{cases} END AS period, s.currency, SUM(s.total_minor) AS sales
+             FROM kpi_invoices s JOIN customers c ON c.id = s.customer_id
+             WHERE s.issue_date > ? AND s.issue_date <= ?{}
+             GROUP BY period, s.currency",
+            portfolio.sql
+        ),
+        &params,
+    )?;
+
+    for row in rows.iter() {
+        let Some(index) = row.optional_integer("period")? else {
+            continue;
+        };
+        let currency = stored_currency(row.text("currency")?)?;
+        if let Some(period) = usize::try_from(index).ok().and_then(|i| sales.get_mut(i)) {
+            period.add_minor_units(currency, row.integer("sales")?);
+        }
+    }
+    Ok(sales)
+}
+
+/// Payments received over a period, by currency, with how late they came.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Collections {
+    /// Amount received.
+    pub received: CurrencyAmounts,
+    /// Amount received times its days after due, in amount units.
+    pub received_days: CurrencyAmounts,
+}
+
+impl Collections {
+    /// The amount-weighted delay in the reporting currency.
+    pub fn delay(&self, rates: &ExchangeRates) -> Result<PaymentDelay, FxError> {
+        Ok(PaymentDelay {
+            amount: rates.total(&self.received)?,
+            amount_days: rates.total(&self.received_days)?,
+        })
+    }
+}
+
+/// Payments made over `period` and not undone by `as_of`.
+pub fn collections(
+    db: &impl Database,
+    portfolio: &Conditions,
+    period: &Period,
+    as_of: NaiveDate,
+) -> Result<Collections, StoreError> {
+    let mut params = vec![
+        Value::from(period.after),
+        Value::from(period.to),
+        Value::from(as_of),
+    ];
+    params.extend(portfolio.params.iter().cloned());
+
+    let rows = db.execute(
+        &format!(
+            "SELECT s.currency, SUM(s.amount_minor) AS received,
+                SUM(s.amount_minor * s.days_after_due) AS received_days
+             FROM kpi_payments s JOIN customers c ON c.id = s.customer_id
+             WHERE s.paid_on > ? AND s.paid_on <= ?
+               AND (s.undone_on IS NULL OR s.undone_on > ?){}
+             GROUP BY s.currency",
+            portfolio.sql
+        ),
+        &params,
+    )?;
+
+    let mut collections = Collections::default();
+    for row in rows.iter() {
+        let currency = stored_currency(row.text("currency")?)?;
+        collections
+            .received
+            .add_minor_units(currency, row.integer("received")?);
+        collections
+            .received_days
+            .add_minor_units(currency, row.integer("received_days")?);
+    }
+    Ok(collections)
+}

@@ -1,0 +1,356 @@
+//! Keeps the ledger's history up to date: the invoices written since the
+//! last read (marked stale by triggers, in the writers' transactions) are
+//! rebuilt from their dated credit notes and payments before figures are read.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use relance_ledger::money::{Currency, Money};
+use relance_store::{Database, Row, StoreError, Value};
+
+use super::{KpiError, STILL_OPEN, span_class, stored_currency};
+use crate::history::{InvoiceDocuments, Reduction, open_periods};
+
+/// Invoices rebuilt per transaction: small enough that writers wait little.
+const BATCH: usize = 500;
+
+/// Parameters per multi-row insert, well under SQLite's limit.
+const PARAMETERS_PER_INSERT: usize = 6_000;
+
+/// The stale invoices of this batch, every id up to the batch's last.
+const STALE: &str = "(SELECT invoice_id FROM kpi_stale_invoices WHERE invoice_id <= ?)";
+
+/// Rebuilds the history of every stale invoice; says how many were rebuilt.
+/// Reads nothing for a write lock when nothing is stale.
+pub fn refresh(db: &impl Database) -> Result<usize, KpiError> {
+    let mut rebuilt = 0;
+
+    loop {
+        let pending = db.execute(
+            "SELECT EXISTS (SELECT 1 FROM kpi_stale_invoices) AS pending",
+            &[],
+        )?;
+        if !pending
+            .first()
+            .map(|row| row.boolean("pending"))
+            .transpose()?
+            .unwrap_or(false)
+        {
+            return Ok(rebuilt);
+        }
+
+        rebuilt += db.transaction(rebuild_batch)?;
+    }
+}
+
+/// Rebuilds up to [`BATCH`] stale invoices in the caller's transaction.
+fn rebuild_batch(db: &impl Database) -> Result<usize, KpiError> {
+    let rows = db.execute(
+        "SELECT COUNT(*) AS count, MAX(invoice_id) AS last FROM
+            (SELECT invoice_id FROM kpi_stale_invoices ORDER BY invoice_id LIMIT ?)",
+        &[Value::Integer(BATCH as i64)],
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(0);
+    };
+    let Some(last) = row.optional_integer("last")? else {
+        return Ok(0);
+    };
+    let count = usize::try_from(row.integer("count")?).unwrap_or(0);
+    let stale = [Value::Integer(last)];
+
+    let mut credits = reductions_by_invoice(db, &stale)?;
+    let mut allocations = allocations_by_invoice(db, &stale)?;
+    let invoices = db.execute(
+        &format!(
+            "SELECT id, customer_id, currency, issue_date, due_date, total, amount_paid,
+                source_status, substr(version, 1, 10) AS version_day, dispute_opened_on,
+                promised_on, promise_recorded_on, promised_amount, dunning_paused_until
+             FROM invoices WHERE id IN {STALE}"
+        ),
+        &stale,
+    )?;
+
+    let mut history = History::default();
+    for row in invoices.iter() {
+        let id = row.integer("id")?;
+        let documents = StoredDocuments {
+            credits: credits.remove(&id).unwrap_or_default(),
+            allocations: allocations.remove(&id).unwrap_or_default(),
+        };
+        history.add(&row, documents)?;
+    }
+
+    for table in ["kpi_invoices", "kpi_open_periods", "kpi_payments"] {
+        db.execute(
+            &format!("DELETE FROM {table} WHERE invoice_id IN {STALE}"),
+            &stale,
+        )?;
+    }
+    history.write(db)?;
+    db.execute(
+        "DELETE FROM kpi_stale_invoices WHERE invoice_id <= ?",
+        &stale,
+    )?;
+
+    Ok(count)
+}
+
+/// A credit note or payment as stored, amounts still text.
+struct StoredReduction {
+    amount: String,
+    on: NaiveDate,
+    undone_on: Option<NaiveDate>,
+    from_platform: bool,
+}
+
+/// An invoice's stored credit notes and payments.
+struct StoredDocuments {
+    credits: Vec<StoredReduction>,
+    allocations: Vec<StoredReduction>,
+}
+
+fn reductions_by_invoice(
+    db: &impl Database,
+    stale: &[Value],
+) -> Result<HashMap<i64, Vec<StoredReduction>>, StoreError> {
+    let rows = db.execute(
+        &format!(
+            "SELECT i.id AS invoice_id, n.total AS amount, n.issue_date AS on_day
+             FROM invoices i
+             JOIN credit_notes n ON n.source = i.source AND n.invoice_external_id = i.external_id
+             WHERE i.id IN {STALE} AND n.voided = 0"
+        ),
+        stale,
+    )?;
+
+    let mut by_invoice: HashMap<i64, Vec<StoredReduction>> = HashMap::new();
+    for row in rows.iter() {
+        by_invoice
+            .entry(row.integer("invoice_id")?)
+            .or_default()
+            .push(StoredReduction {
+                amount: row.text("amount")?.to_owned(),
+                on: row.date("on_day")?,
+                undone_on: None,
+                from_platform: false,
+            });
+    }
+    Ok(by_invoice)
+}
+
+fn allocations_by_invoice(
+    db: &impl Database,
+    stale: &[Value],
+) -> Result<HashMap<i64, Vec<StoredReduction>>, StoreError> {
+    let rows = db.execute(
+        &format!(
+            "SELECT a.invoice_id, a.amount, a.paid_on AS on_day,
+                substr(a.reversed_at, 1, 10) AS undone_on,
+                (a.source = i.source) AS from_platform
+             FROM allocations a JOIN invoices i ON i.id = a.invoice_id
+             WHERE a.invoice_id IN {STALE}"
+        ),
+        stale,
+    )?;
+
+    let mut by_invoice: HashMap<i64, Vec<StoredReduction>> = HashMap::new();
+    for row in rows.iter() {
+        by_invoice
+            .entry(row.integer("invoice_id")?)
+            .or_default()
+            .push(StoredReduction {
+                amount: row.text("amount")?.to_owned(),
+                on: row.date("on_day")?,
+                undone_on: row.optional_date("undone_on")?,
+                from_platform: row.boolean("from_platform")?,
+            });
+    }
+    Ok(by_invoice)
+}
+
+/// The rows the rebuilt invoices give, ready to insert.
+#[derive(Default)]
+struct History {
+    invoices: Vec<Vec<Value>>,
+    periods: Vec<Vec<Value>>,
+    payments: Vec<Vec<Value>>,
+}
+
+impl History {
+    /// Adds the history of one stored invoice. Drafts, void and written-off
+    /// invoices are no receivables and add nothing.
+    fn add(&mut self, row: &Row<'_>, documents: StoredDocuments) -> Result<(), KpiError> {
+        let status = row.text("source_status")?;
+        if !matches!(status, "open" | "partially_paid" | "paid") {
+            return Ok(());
+        }
+
+        let invoice_id = row.integer("id")?;
+        let customer_id = row.integer("customer_id")?;
+        let currency = stored_currency(row.text("currency")?)?;
+        let issue_date = row.date("issue_date")?;
+        let due_date = row.date("due_date")?;
+        let total = minor_units(row.text("total")?, currency, "total")?;
+
+        let mut reductions = Vec::new();
+        let mut credited = 0_i64;
+        for credit in &documents.credits {
+            let amount = minor_units(&credit.amount, currency, "credit_notes.total")?;
+            credited = credited.saturating_add(amount);
+            reductions.push(Reduction {
+                on: credit.on,
+                undone_on: None,
+                amount,
+            });
+        }
+
+        let mut paid_on_platform = 0_i64;
+        let mut paid_elsewhere = 0_i64;
+        for allocation in &documents.allocations {
+            let amount = minor_units(&allocation.amount, currency, "allocations.amount")?;
+            if allocation.undone_on.is_none() {
+                if allocation.from_platform {
+                    paid_on_platform = paid_on_platform.saturating_add(amount);
+                } else {
+                    paid_elsewhere = paid_elsewhere.saturating_add(amount);
+                }
+            }
+            reductions.push(Reduction {
+                on: allocation.on,
+                undone_on: allocation.undone_on,
+                amount,
+            });
+        }
+
+        // What the platform reports as paid beyond the payments it dated is
+        // dated by the platform's last change, when it reported it.
+        let reported = if status == "paid" {
+            total
+        } else {
+            minor_units(row.text("amount_paid")?, currency, "amount_paid")?
+        };
+        let unexplained = total
+            .saturating_sub(credited)
+            .saturating_sub(paid_elsewhere)
+            .saturating_sub(paid_on_platform);
+        let undated = reported
+            .saturating_sub(paid_on_platform)
+            .min(unexplained)
+            .max(0);
+        if undated > 0 {
+            reductions.push(Reduction {
+                on: row.date("version_day")?,
+                undone_on: None,
+                amount: undated,
+            });
+        }
+
+        let documents_total = InvoiceDocuments {
+            issue_date,
+            total,
+            reductions: reductions.clone(),
+        };
+        let periods = open_periods(&documents_total)
+            .map_err(|source| KpiError::Balance { invoice_id, source })?;
+
+        self.invoices.push(vec![
+            Value::Integer(invoice_id),
+            Value::Integer(customer_id),
+            currency.code().into(),
+            issue_date.into(),
+            due_date.into(),
+            Value::Integer(total),
+        ]);
+
+        let promised_minor = row
+            .optional_text("promised_amount")?
+            .map(|amount| minor_units(amount, currency, "promised_amount"))
+            .transpose()?;
+        for period in periods {
+            self.periods.push(vec![
+                Value::Integer(invoice_id),
+                Value::Integer(customer_id),
+                currency.code().into(),
+                due_date.into(),
+                period.from.into(),
+                period.until.map_or_else(|| STILL_OPEN.into(), Value::from),
+                Value::from(span_class(period.from, period.until)),
+                Value::Integer(period.open),
+                row.value("dispute_opened_on")?.clone(),
+                row.value("promised_on")?.clone(),
+                row.value("promise_recorded_on")?.clone(),
+                promised_minor.map_or(Value::Null, Value::Integer),
+                row.value("dunning_paused_until")?.clone(),
+            ]);
+        }
+
+        let payments = reductions
+            .iter()
+            .skip(documents.credits.len())
+            .filter(|payment| payment.undone_on.is_none_or(|undone| undone > payment.on));
+        for payment in payments {
+            let paid_on = payment.on.max(issue_date);
+            self.payments.push(vec![
+                Value::Integer(invoice_id),
+                Value::Integer(customer_id),
+                currency.code().into(),
+                paid_on.into(),
+                payment.undone_on.into(),
+                Value::Integer((paid_on - due_date).num_days()),
+                Value::Integer(payment.amount),
+            ]);
+        }
+        Ok(())
+    }
+
+    fn write(self, db: &impl Database) -> Result<(), StoreError> {
+        insert(
+            db,
+            "kpi_invoices (invoice_id, customer_id, currency, issue_date, due_date, total_minor)",
+            self.invoices,
+        )?;
+        insert(
+            db,
+            "kpi_open_periods (invoice_id, customer_id, currency, due_date, open_from,
+                open_until, span_class, open_minor, disputed_on, promised_on,
+                promise_recorded_on, promised_minor, paused_until)",
+            self.periods,
+        )?;
+        insert(
+            db,
+            "kpi_payments (invoice_id, customer_id, currency, paid_on, undone_on,
+                days_after_due, amount_minor)",
+            self.payments,
+        )
+    }
+}
+
+/// Inserts rows of equal width with as few statements as the parameter
+/// limit allows.
+fn insert(db: &impl Database, target: &str, rows: Vec<Vec<Value>>) -> Result<(), StoreError> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let placeholders = format!("({})", vec!["?"; width].join(", "));
+    let per_statement = (PARAMETERS_PER_INSERT / width).max(1);
+
+    for chunk in rows.chunks(per_statement) {
+        let values = vec![placeholders.as_str(); chunk.len()].join(", ");
+        let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
+        db.execute(&format!("INSERT INTO {target} VALUES {values}"), &params)?;
+    }
+    Ok(())
+}
+
+/// A stored amount as integer minor units of `currency`.
+fn minor_units(text: &str, currency: Currency, column: &str) -> Result<i64, StoreError> {
+    Money::parse(text, currency)
+        .ok()
+        .and_then(|money| money.to_minor_units())
+        .ok_or_else(|| StoreError::UnexpectedValue {
+            column: column.to_owned(),
+            expected: "an amount in the invoice's currency",
+            found: format!("{text:?}"),
+        })
+}
