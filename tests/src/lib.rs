@@ -28,11 +28,15 @@ pub fn relance_binary() -> PathBuf {
     if let Some(path) = option_env!("CARGO_BIN_EXE_relance") {
         return PathBuf::from(path);
     }
+    // Test executables live in `<profile>/deps`, other binaries (the
+    // benchmarks) in `<profile>` itself.
     let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile directory");
+    let parent = exe.parent().expect("the executable's directory");
+    let profile_dir = if parent.file_name().is_some_and(|name| name == "deps") {
+        parent.parent().expect("target profile directory")
+    } else {
+        parent
+    };
     profile_dir.join("relance")
 }
 
@@ -149,6 +153,43 @@ pub fn relance_app() -> AppOptions {
         })
 }
 
+/// The route of every `[[trigger.http]]` of the Relance app's `spin.toml`
+/// (private routes left out).
+pub fn served_routes() -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join("spin.toml")).expect("spin.toml");
+    let manifest: toml::Table = toml::from_str(&text).expect("spin.toml is valid TOML");
+    manifest
+        .get("trigger")
+        .and_then(|trigger| trigger.get("http"))
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|trigger| trigger.get("route").and_then(toml::Value::as_str))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether a Spin route pattern (exact, `:name` segments, a trailing
+/// `/...`) takes requests for `path`.
+pub fn route_serves(pattern: &str, path: &str) -> bool {
+    let (fixed, wildcard) = match pattern.strip_suffix("/...") {
+        Some(prefix) => (prefix, true),
+        None => (pattern, false),
+    };
+    let wanted: Vec<&str> = fixed.split('/').filter(|s| !s.is_empty()).collect();
+    let given: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let long_enough = if wildcard {
+        given.len() >= wanted.len()
+    } else {
+        given.len() == wanted.len()
+    };
+    long_enough
+        && wanted
+            .iter()
+            .zip(&given)
+            .all(|(want, got)| want.starts_with(':') || want == got)
+}
+
 /// A running `relance up`, stopped when dropped.
 pub struct TestApp {
     pub address: SocketAddr,
@@ -225,6 +266,11 @@ impl TestApp {
         )
     }
 
+    /// The process id of the host.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The absolute URL of a path on the app.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
@@ -290,4 +336,26 @@ pub fn start_failure(options: AppOptions) -> anyhow::Result<String> {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_serve_paths_as_spin_matches_them() {
+        let cases = [
+            ("/jobs/reconcile", "/jobs/reconcile", true),
+            ("/jobs/reconcile", "/jobs/reconcile/now", false),
+            ("/api/v1/kpi/...", "/api/v1/kpi/summary", true),
+            ("/api/v1/kpi/...", "/api/v1/kpi", true),
+            ("/api/v1/kpi/...", "/api/v1/kpis/summary", false),
+            ("/api/v1/tokens/:id", "/api/v1/tokens/7", true),
+            ("/api/v1/tokens/:id", "/api/v1/tokens", false),
+            ("/...", "/anything/at/all", true),
+        ];
+        for (pattern, path, expected) in cases {
+            assert_eq!(route_serves(pattern, path), expected, "{pattern} {path}");
+        }
+    }
 }
