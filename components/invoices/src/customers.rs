@@ -3,10 +3,11 @@
 //! and dunning contacts).
 
 use chrono::Utc;
-use relance_api::{ApiError, CustomerQuery};
+use relance_api::{ApiError, CustomerQuery, QueryParameters};
 use relance_ledger::canonical;
 use relance_ledger::customer::Customer;
 use relance_store::customers as store;
+use relance_store::payments::{PAYMENT_SORT, list_customer_payments};
 use relance_web::{authenticate, json_response, open_database, read_json};
 use serde_json::{Map, Value};
 use spin_sdk::http::{Params, Request, Response};
@@ -37,6 +38,19 @@ pub fn get_customer(request: &Request, params: &Params) -> Result<Response, ApiE
 
     let customer = store::get_customer(&db, &principal.scope, id)?.ok_or_else(|| not_found(id))?;
     json_response(200, &customer)
+}
+
+/// `GET /api/v1/customers/:id/payments`: the payments set against the
+/// customer's invoices, newest first, paged with `limit` and `cursor`.
+pub fn list_payments(request: &Request, params: &Params) -> Result<Response, ApiError> {
+    let db = open_database()?;
+    let principal = authenticate(request, &db)?;
+    let id = path_id(params, "customer")?;
+    let page = QueryParameters::parse(request.query(), &["limit", "cursor"])?.page(PAYMENT_SORT)?;
+
+    let payments =
+        list_customer_payments(&db, &principal.scope, id, &page)?.ok_or_else(|| not_found(id))?;
+    json_response(200, &payments)
 }
 
 /// `POST /api/v1/customers`: a canonical customer object, with an optional

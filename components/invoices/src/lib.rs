@@ -66,6 +66,9 @@ fn handle(request: Request) -> Response {
     router.patch("/api/v1/customers/:id", |r: Request, p: Params| {
         respond(customers::edit_customer(&r, &p))
     });
+    router.get("/api/v1/customers/:id/payments", |r: Request, p: Params| {
+        respond(customers::list_payments(&r, &p))
+    });
 
     router.handle(request)
 }

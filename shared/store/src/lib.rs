@@ -10,6 +10,7 @@
 //! - [`bulk_upsert_invoices`]: many invoices, each on its own.
 //! - [`invoices`] and [`customers`]: reads scoped to the caller's portfolio,
 //!   and the team's edits.
+//! - [`payments`]: the payments set against a customer's invoices.
 //! - [`tokens`]: API tokens stored as hashes.
 //! - [`bank`]: bank accounts, their transactions de-duplicated across files
 //!   and polls, and the bank API connections.
@@ -28,6 +29,7 @@ mod listing;
 mod migrations;
 #[cfg(feature = "native")]
 mod native;
+pub mod payments;
 pub mod reconciliation;
 mod settlement;
 #[cfg(feature = "spin")]

@@ -5,6 +5,7 @@ mod applying;
 mod bank;
 mod bulk;
 mod paging;
+mod payments;
 mod reconciling;
 mod scoping;
 mod support;
