@@ -217,6 +217,29 @@ pub fn claim(
     Ok(!rows.is_empty())
 }
 
+/// Counts one more attempt on a message its sender still holds, before
+/// trying again at once (a provider's passing 5xx), and extends the claim.
+pub fn count_quick_retry(
+    db: &impl Database,
+    id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+    claimed_until: DateTime<Utc>,
+) -> Result<(), DunningError> {
+    db.execute(
+        "UPDATE dunning_outbox SET attempts = attempts + 1, last_error = ?, claimed_until = ?,
+            updated_at = ?
+         WHERE id = ? AND status = 'sending'",
+        &[
+            reason.into(),
+            claimed_until.into(),
+            now.into(),
+            Value::Integer(id),
+        ],
+    )?;
+    Ok(())
+}
+
 /// How many delivery attempts were made on the message.
 pub fn attempts_made(db: &impl Database, id: i64) -> Result<i64, DunningError> {
     let rows = db.execute(
