@@ -72,7 +72,9 @@ impl AlertKind {
 
     /// The kind named `text`.
     pub fn parse(text: &str) -> Option<AlertKind> {
-        AlertKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+        AlertKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
     }
 }
 
@@ -139,7 +141,11 @@ pub fn risk_alerts(
 /// in the last [`AlertPolicy::lookback_days`], or still unpaid, and later
 /// than the delay it usually paid with before that invoice was issued by
 /// more than the margin.
-pub fn habit_alerts(policy: &AlertPolicy, history: &[InvoiceFacts], as_of: NaiveDate) -> Vec<RaisedAlert> {
+pub fn habit_alerts(
+    policy: &AlertPolicy,
+    history: &[InvoiceFacts],
+    as_of: NaiveDate,
+) -> Vec<RaisedAlert> {
     let recent_from = as_of
         .checked_sub_days(Days::new(policy.lookback_days))
         .unwrap_or(as_of);
@@ -170,7 +176,8 @@ pub fn habit_alerts(policy: &AlertPolicy, history: &[InvoiceFacts], as_of: Naive
             continue;
         }
         let mean = usual.iter().sum::<f64>() / usual.len() as f64;
-        let spread = (usual.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / usual.len() as f64).sqrt();
+        let spread =
+            (usual.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / usual.len() as f64).sqrt();
         let Some(habit) = median(&mut usual) else {
             continue;
         };
@@ -179,9 +186,15 @@ pub fn habit_alerts(policy: &AlertPolicy, history: &[InvoiceFacts], as_of: Naive
         }
 
         let what = if paid {
-            format!("paid invoice {} {delay} days after its due date", invoice.number)
+            format!(
+                "paid invoice {} {delay} days after its due date",
+                invoice.number
+            )
         } else {
-            format!("invoice {} is {delay} days overdue and still unpaid", invoice.number)
+            format!(
+                "invoice {} is {delay} days overdue and still unpaid",
+                invoice.number
+            )
         };
         alerts.push(RaisedAlert {
             kind: AlertKind::BrokeHabit,
@@ -243,7 +256,12 @@ mod tests {
 
         // (current, previous, a month ago, kinds raised)
         let table: [(f64, Option<f64>, Option<f64>, &[AlertKind]); 6] = [
-            (0.65, Some(0.55), Some(0.50), &[AlertKind::RiskAboveThreshold]),
+            (
+                0.65,
+                Some(0.55),
+                Some(0.50),
+                &[AlertKind::RiskAboveThreshold],
+            ),
             (0.65, Some(0.62), Some(0.58), &[]),
             (0.55, Some(0.20), Some(0.20), &[AlertKind::RiskRoseSharply]),
             (
@@ -302,7 +320,10 @@ mod tests {
         let stale = habit_alerts(&AlertPolicy::default(), &history, day("2026-09-15"));
 
         assert_eq!(fresh.len(), 1);
-        assert!(fresh[0].message.contains("paid invoice F-6 30 days after"), "{fresh:?}");
+        assert!(
+            fresh[0].message.contains("paid invoice F-6 30 days after"),
+            "{fresh:?}"
+        );
         assert!(stale.is_empty());
     }
 
@@ -312,7 +333,11 @@ mod tests {
             .map(|month| {
                 let due = day(&format!("2026-{month:02}-10"));
                 let settled = due + chrono::Duration::days(30);
-                invoice(i64::from(month), &due.to_string(), Some(&settled.to_string()))
+                invoice(
+                    i64::from(month),
+                    &due.to_string(),
+                    Some(&settled.to_string()),
+                )
             })
             .collect();
 

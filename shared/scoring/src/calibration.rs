@@ -80,7 +80,11 @@ impl PlattScaling {
             .zip(late)
             .map(|(score, late)| {
                 let probability = self.probability(*score).clamp(1e-15, 1.0 - 1e-15);
-                if *late { -probability.ln() } else { -(1.0 - probability).ln() }
+                if *late {
+                    -probability.ln()
+                } else {
+                    -(1.0 - probability).ln()
+                }
             })
             .sum();
         data + RIDGE / 2.0 * ((self.slope - 1.0).powi(2) + self.offset.powi(2))

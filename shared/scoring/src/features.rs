@@ -184,7 +184,11 @@ struct Exposure {
 ///
 /// Only invoices settled strictly before the cut-off inform the habit;
 /// invoices issued before it and not settled before it count as open.
-pub fn features_at(history: &[InvoiceFacts], invoice: &InvoiceFacts, cutoff: NaiveDate) -> Features {
+pub fn features_at(
+    history: &[InvoiceFacts],
+    invoice: &InvoiceFacts,
+    cutoff: NaiveDate,
+) -> Features {
     let others = || {
         history
             .iter()
@@ -209,7 +213,10 @@ pub fn features_at(history: &[InvoiceFacts], invoice: &InvoiceFacts, cutoff: Nai
         features.set(Feature::RecentDelay, habit.recent_delay);
         features.set(Feature::DelayTrend, habit.recent_delay - habit.mean_delay);
         features.set(Feature::LastDelay, habit.last_delay);
-        features.set(Feature::DaysSinceLastSettlement, habit.days_since_last.ln_1p());
+        features.set(
+            Feature::DaysSinceLastSettlement,
+            habit.days_since_last.ln_1p(),
+        );
         features.set(Feature::DisputeShare, habit.dispute_share);
         features.set(Feature::PartialShare, habit.partial_share);
         features.set(Feature::RemindersBeforePaying, habit.reminders);
@@ -223,11 +230,20 @@ pub fn features_at(history: &[InvoiceFacts], invoice: &InvoiceFacts, cutoff: Nai
     features.set(Feature::OpenInvoices, (exposure.open as f64).ln_1p());
     features.set(Feature::OverdueInvoices, (exposure.overdue as f64).ln_1p());
     features.set(Feature::MaxDaysOverdue, exposure.max_days_overdue);
-    features.set(Feature::OpenExposure, ratio(exposure.open_amount, usual).ln_1p());
+    features.set(
+        Feature::OpenExposure,
+        ratio(exposure.open_amount, usual).ln_1p(),
+    );
 
     features.set(Feature::Amount, invoice.amount.max(0.0).ln_1p());
-    features.set(Feature::AmountToUsual, ratio(invoice.amount, usual).max(1e-3).ln());
-    features.set(Feature::PaperBilling, flag(invoice.billing == Billing::Paper));
+    features.set(
+        Feature::AmountToUsual,
+        ratio(invoice.amount, usual).max(1e-3).ln(),
+    );
+    features.set(
+        Feature::PaperBilling,
+        flag(invoice.billing == Billing::Paper),
+    );
     features.set(Feature::TermsDays, invoice.terms_days() as f64);
     let angle = f64::from(invoice.issue_date.month0()) * std::f64::consts::TAU / 12.0;
     features.set(Feature::MonthSine, angle.sin());
@@ -316,8 +332,9 @@ fn like(settled: &[&InvoiceFacts], subject: &InvoiceFacts, cutoff: NaiveDate) ->
         invoice.disputed_on.is_some_and(|opened| opened <= known_on)
     };
     let subject_disputed = disputed(subject, cutoff);
-    let same_dispute =
-        |invoice: &&&InvoiceFacts| disputed(invoice, cutoff.pred_opt().unwrap_or(cutoff)) == subject_disputed;
+    let same_dispute = |invoice: &&&InvoiceFacts| {
+        disputed(invoice, cutoff.pred_opt().unwrap_or(cutoff)) == subject_disputed
+    };
 
     let closest: Vec<&InvoiceFacts> = [
         settled
@@ -334,7 +351,10 @@ fn like(settled: &[&InvoiceFacts], subject: &InvoiceFacts, cutoff: NaiveDate) ->
     .unwrap_or_default();
 
     let count = closest.len().max(1) as f64;
-    let delays: Vec<i64> = closest.iter().filter_map(|invoice| invoice.delay_days()).collect();
+    let delays: Vec<i64> = closest
+        .iter()
+        .filter_map(|invoice| invoice.delay_days())
+        .collect();
     Like {
         delay: delays.iter().sum::<i64>() as f64 / count,
         late_share: delays.iter().filter(|delay| **delay > 0).count() as f64 / count,
@@ -373,7 +393,10 @@ pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
     }
 }
 
-fn exposure_at<'a>(invoices: impl Iterator<Item = &'a InvoiceFacts>, cutoff: NaiveDate) -> Exposure {
+fn exposure_at<'a>(
+    invoices: impl Iterator<Item = &'a InvoiceFacts>,
+    cutoff: NaiveDate,
+) -> Exposure {
     let mut exposure = Exposure::default();
 
     for invoice in invoices {
@@ -463,7 +486,10 @@ mod tests {
         ];
         for (feature, expected) in table {
             let value = features.get(feature);
-            assert!((value - expected).abs() < 1e-9, "{feature:?}: {value} vs {expected}");
+            assert!(
+                (value - expected).abs() < 1e-9,
+                "{feature:?}: {value} vs {expected}"
+            );
         }
     }
 

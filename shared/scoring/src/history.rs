@@ -186,7 +186,10 @@ mod tests {
 
     #[test]
     fn reminders_after_the_payment_are_not_counted_as_needed() {
-        let paid = invoice(Some("2026-02-10"), &["2026-02-05", "2026-02-10", "2026-02-15"]);
+        let paid = invoice(
+            Some("2026-02-10"),
+            &["2026-02-05", "2026-02-10", "2026-02-15"],
+        );
         let open = invoice(None, &["2026-02-05", "2026-02-15"]);
 
         assert_eq!(paid.reminders_before_settling(), 2);

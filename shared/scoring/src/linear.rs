@@ -137,7 +137,13 @@ impl RidgeRegression {
         let mut gradient = vec![0.0; size];
         let mut hessian = vec![0.0; size * size];
         for (row, target) in rows.iter().zip(targets) {
-            accumulate(&mut gradient, &mut hessian, &standardiser.apply(row), -target, 1.0);
+            accumulate(
+                &mut gradient,
+                &mut hessian,
+                &standardiser.apply(row),
+                -target,
+                1.0,
+            );
         }
         penalise(&mut gradient, &mut hessian, &zero, l2);
 
@@ -170,14 +176,24 @@ impl RidgeRegression {
             let mut gradient = vec![0.0; size];
             let mut hessian = vec![0.0; size * size];
             for ((input, target), weight) in inputs.iter().zip(targets).zip(&weights) {
-                accumulate(&mut gradient, &mut hessian, input, -target * weight, *weight);
+                accumulate(
+                    &mut gradient,
+                    &mut hessian,
+                    input,
+                    -target * weight,
+                    *weight,
+                );
             }
             penalise(&mut gradient, &mut hessian, &zero, l2);
             parameters = solve(hessian, gradient)?.iter().map(|p| -p).collect();
 
             for ((input, target), weight) in inputs.iter().zip(targets).zip(weights.iter_mut()) {
                 let distance = (linear(&parameters, input) - target).abs();
-                *weight = if distance <= delta { 1.0 } else { delta / distance };
+                *weight = if distance <= delta {
+                    1.0
+                } else {
+                    delta / distance
+                };
             }
         }
 
@@ -218,7 +234,13 @@ fn linear(parameters: &[f64], input: &[f64]) -> f64 {
 
 /// Adds one row to the gradient and Hessian of a loss whose derivative at
 /// this row is `residual` and second derivative `weight`.
-fn accumulate(gradient: &mut [f64], hessian: &mut [f64], input: &[f64], residual: f64, weight: f64) {
+fn accumulate(
+    gradient: &mut [f64],
+    hessian: &mut [f64],
+    input: &[f64],
+    residual: f64,
+    weight: f64,
+) {
     let size = gradient.len();
     let value = |index: usize| if index == 0 { 1.0 } else { input[index - 1] };
 
@@ -310,7 +332,12 @@ mod tests {
 
         for (row, late) in rows.iter().zip(&late) {
             let probability = sigmoid(model.log_odds(row));
-            assert_eq!(probability > 0.5, *late, "{:?} → {probability}", row.values[0]);
+            assert_eq!(
+                probability > 0.5,
+                *late,
+                "{:?} → {probability}",
+                row.values[0]
+            );
         }
         assert!(sigmoid(model.log_odds(&row(9.0, 1.0))) > 0.95);
         assert!(sigmoid(model.log_odds(&row(0.0, 1.0))) < 0.05);

@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 /// higher probability than an invoice paid on time (ties count half).
 /// `None` when one of the two outcomes is missing.
 pub fn auc(probabilities: &[f64], late: &[bool]) -> Option<f64> {
-    let mut ranked: Vec<(f64, bool)> = probabilities.iter().copied().zip(late.iter().copied()).collect();
+    let mut ranked: Vec<(f64, bool)> = probabilities
+        .iter()
+        .copied()
+        .zip(late.iter().copied())
+        .collect();
     ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
 
     let positives = ranked.iter().filter(|(_, late)| *late).count() as f64;
@@ -45,7 +49,12 @@ pub fn accuracy(probabilities: &[f64], late: &[bool]) -> f64 {
 
 /// Mean squared distance between probability and outcome.
 pub fn brier(probabilities: &[f64], late: &[bool]) -> f64 {
-    mean(probabilities.iter().zip(late).map(|(p, late)| (p - outcome(*late)).powi(2)))
+    mean(
+        probabilities
+            .iter()
+            .zip(late)
+            .map(|(p, late)| (p - outcome(*late)).powi(2)),
+    )
 }
 
 /// Mean negative log-likelihood of the outcomes.
@@ -154,10 +163,26 @@ mod tests {
     fn auc_counts_the_pairs_ranked_right() {
         // (probabilities, outcomes, AUC)
         let table: [(&[f64], &[bool], Option<f64>); 5] = [
-            (&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true], Some(1.0)),
-            (&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true], Some(0.0)),
-            (&[0.5, 0.5, 0.5, 0.5], &[false, true, false, true], Some(0.5)),
-            (&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true], Some(0.75)),
+            (
+                &[0.1, 0.2, 0.8, 0.9],
+                &[false, false, true, true],
+                Some(1.0),
+            ),
+            (
+                &[0.9, 0.8, 0.2, 0.1],
+                &[false, false, true, true],
+                Some(0.0),
+            ),
+            (
+                &[0.5, 0.5, 0.5, 0.5],
+                &[false, true, false, true],
+                Some(0.5),
+            ),
+            (
+                &[0.1, 0.4, 0.35, 0.8],
+                &[false, false, true, true],
+                Some(0.75),
+            ),
             (&[0.1, 0.2], &[true, true], None),
         ];
 

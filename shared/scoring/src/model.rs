@@ -279,15 +279,24 @@ impl PaymentModel {
         let mut candidates = Vec::new();
         let mut best: Option<(Classifier, Vec<f64>, ClassifierMetrics)> = None;
         for classifier in fit_classifiers(&rows(fitting), &late(fitting), settings)? {
-            let log_odds: Vec<f64> = validation_rows.iter().map(|r| classifier.log_odds(r)).collect();
-            let raw: Vec<f64> = log_odds.iter().map(|x| PlattScaling::IDENTITY.probability(*x)).collect();
+            let log_odds: Vec<f64> = validation_rows
+                .iter()
+                .map(|r| classifier.log_odds(r))
+                .collect();
+            let raw: Vec<f64> = log_odds
+                .iter()
+                .map(|x| PlattScaling::IDENTITY.probability(*x))
+                .collect();
             let measured = ClassifierMetrics::measure(&raw, &validation_late);
             candidates.push(Candidate {
                 model: classifier.name().to_owned(),
                 lateness: Some(measured),
                 days: None,
             });
-            if best.as_ref().is_none_or(|(_, _, champion)| ranks_better(&measured, champion)) {
+            if best
+                .as_ref()
+                .is_none_or(|(_, _, champion)| ranks_better(&measured, champion))
+            {
                 best = Some((classifier, log_odds, measured));
             }
         }
@@ -319,7 +328,10 @@ impl PaymentModel {
                 lateness: None,
                 days: Some(measured),
             });
-            if best_days.as_ref().is_none_or(|(_, champion)| measured.mae < champion.mae) {
+            if best_days
+                .as_ref()
+                .is_none_or(|(_, champion)| measured.mae < champion.mae)
+            {
                 best_days = Some((kind, measured));
             }
         }
@@ -409,7 +421,11 @@ impl PaymentModel {
     /// The customer's risk on `as_of`: the probability that an invoice it
     /// would be sent that day (its usual amount, billing and terms) is paid
     /// late, with the reasons. `None` for a customer without invoices.
-    pub fn customer_risk(&self, history: &[InvoiceFacts], as_of: NaiveDate) -> Option<CustomerRisk> {
+    pub fn customer_risk(
+        &self,
+        history: &[InvoiceFacts],
+        as_of: NaiveDate,
+    ) -> Option<CustomerRisk> {
         let next = next_invoice(history, as_of)?;
         let features = features_at(history, &next, as_of);
         let contributions = self.classifier.contributions(&features);
@@ -448,7 +464,10 @@ fn next_invoice(history: &[InvoiceFacts], as_of: NaiveDate) -> Option<InvoiceFac
 }
 
 fn check_examples(examples: &[Example], settings: &TrainingSettings) -> Result<(), ScoringError> {
-    let settled = examples.iter().filter(|e| e.days_to_settle.is_some()).count();
+    let settled = examples
+        .iter()
+        .filter(|e| e.days_to_settle.is_some())
+        .count();
     if examples.len() < settings.minimum_examples.max(2) || settled < 2 {
         return Err(ScoringError::TooFewExamples {
             found: examples.len(),
@@ -540,7 +559,9 @@ impl RegressorKind {
     ) -> Result<Regressor, ScoringError> {
         let trees = |loss| BoostedTrees::fit(rows, days, loss, &settings.regressor_trees);
         Ok(match self {
-            RegressorKind::Ridge => Regressor::Ridge(RidgeRegression::fit(rows, days, settings.ridge_l2)?),
+            RegressorKind::Ridge => {
+                Regressor::Ridge(RidgeRegression::fit(rows, days, settings.ridge_l2)?)
+            }
             RegressorKind::HuberLinear => Regressor::Huber(RidgeRegression::fit_huber(
                 rows,
                 days,

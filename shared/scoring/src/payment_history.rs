@@ -35,7 +35,10 @@ const COLUMNS: [&str; 8] = [
 /// from its invoice date.
 pub fn read_payment_history(text: &str) -> Result<Vec<InvoiceFacts>, ScoringError> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| problem(1, "header", &e.to_string()))?.clone();
+    let header = reader
+        .headers()
+        .map_err(|e| problem(1, "header", &e.to_string()))?
+        .clone();
     let mut positions = [0; COLUMNS.len()];
     for (position, column) in positions.iter_mut().zip(COLUMNS) {
         *position = header
@@ -52,21 +55,37 @@ pub fn read_payment_history(text: &str) -> Result<Vec<InvoiceFacts>, ScoringErro
         let field = |column: usize| record.get(positions[column]).unwrap_or_default().trim();
         let date = |column: usize| {
             NaiveDate::parse_from_str(field(column), "%m/%d/%Y").map_err(|_| {
-                problem(line, COLUMNS[column], &format!("{:?} is not a M/D/YYYY date", field(column)))
+                problem(
+                    line,
+                    COLUMNS[column],
+                    &format!("{:?} is not a M/D/YYYY date", field(column)),
+                )
             })
         };
 
         let next_customer = customers.len() as i64 + 1;
-        let customer_id = *customers.entry(field(0).to_owned()).or_insert(next_customer);
+        let customer_id = *customers
+            .entry(field(0).to_owned())
+            .or_insert(next_customer);
         let issue_date = date(2)?;
         let settled_on = date(6)?;
         let amount: f64 = field(4).parse().map_err(|_| {
-            problem(line, COLUMNS[4], &format!("{:?} is not an amount", field(4)))
+            problem(
+                line,
+                COLUMNS[4],
+                &format!("{:?} is not an amount", field(4)),
+            )
         })?;
         let disputed = match field(5) {
             "Yes" => true,
             "No" => false,
-            other => return Err(problem(line, COLUMNS[5], &format!("{other:?} is not Yes or No"))),
+            other => {
+                return Err(problem(
+                    line,
+                    COLUMNS[5],
+                    &format!("{other:?} is not Yes or No"),
+                ));
+            }
         };
         let billing = match field(7) {
             "Paper" => Billing::Paper,
@@ -146,9 +165,15 @@ pub fn evaluate(
     })?;
     let model = PaymentModel::train(training, settings)?;
 
-    let probabilities: Vec<f64> = test.iter().map(|e| model.probability_late(&e.features)).collect();
+    let probabilities: Vec<f64> = test
+        .iter()
+        .map(|e| model.probability_late(&e.features))
+        .collect();
     let late: Vec<bool> = test.iter().map(|e| e.late).collect();
-    let predicted: Vec<f64> = test.iter().map(|e| model.days_to_settle(&e.features)).collect();
+    let predicted: Vec<f64> = test
+        .iter()
+        .map(|e| model.days_to_settle(&e.features))
+        .collect();
     let actual = settled_days(test);
     let training_mean = settled_days(training).iter().sum::<f64>() / training.len() as f64;
     let terms: Vec<f64> = test

@@ -149,14 +149,23 @@ fn describe(feature: Feature, features: &Features) -> String {
             let days = value.round() as i64;
             match days {
                 0 => "pays as late as it always has".to_owned(),
-                n if n > 0 => format!("pays {} later than it used to", plural(n as u64, "day", "days")),
-                n => format!("pays {} earlier than it used to", plural(n.unsigned_abs(), "day", "days")),
+                n if n > 0 => format!(
+                    "pays {} later than it used to",
+                    plural(n as u64, "day", "days")
+                ),
+                n => format!(
+                    "pays {} earlier than it used to",
+                    plural(n.unsigned_abs(), "day", "days")
+                ),
             }
         }
         Feature::LastDelay => format!("paid its last settled invoice {}", delay(value)),
         Feature::DaysSinceLastSettlement => {
             let days = value.exp_m1().round().max(0.0) as u64;
-            format!("last settled an invoice {} ago", plural(days, "day", "days"))
+            format!(
+                "last settled an invoice {} ago",
+                plural(days, "day", "days")
+            )
         }
         Feature::DisputeShare => format!(
             "disputed {} of its {}",
@@ -178,10 +187,9 @@ fn describe(feature: Feature, features: &Features) -> String {
         ),
         Feature::MedianDelay => format!("typically pays {}", delay(value)),
         Feature::LikeDelay => format!("paid invoices like this one {} on average", delay(value)),
-        Feature::LikeLateShare => format!(
-            "paid {:.0} % of invoices like this one late",
-            value * 100.0
-        ),
+        Feature::LikeLateShare => {
+            format!("paid {:.0} % of invoices like this one late", value * 100.0)
+        }
         Feature::LikeDaysToSettle => {
             format!("took {value:.0} days on average to pay invoices like this one")
         }
@@ -205,10 +213,9 @@ fn describe(feature: Feature, features: &Features) -> String {
             value.exp_m1().max(0.0)
         ),
         Feature::Amount => format!("its usual invoice is about {:.0}", value.exp_m1().max(0.0)),
-        Feature::AmountToUsual => format!(
-            "the invoice is {:.1} times its usual amount",
-            value.exp()
-        ),
+        Feature::AmountToUsual => {
+            format!("the invoice is {:.1} times its usual amount", value.exp())
+        }
         Feature::PaperBilling => {
             if value > 0.5 {
                 "is invoiced on paper".to_owned()
@@ -259,18 +266,36 @@ mod tests {
             (Feature::DelayTrend, -4.0),
             (Feature::OverdueInvoices, 2f64.ln_1p()),
             (Feature::MaxDaysOverdue, 1.0),
-            (Feature::MonthSine, (4.0 * std::f64::consts::TAU / 12.0).sin()),
-            (Feature::MonthCosine, (4.0 * std::f64::consts::TAU / 12.0).cos()),
+            (
+                Feature::MonthSine,
+                (4.0 * std::f64::consts::TAU / 12.0).sin(),
+            ),
+            (
+                Feature::MonthCosine,
+                (4.0 * std::f64::consts::TAU / 12.0).cos(),
+            ),
         ]);
 
         // (feature, sentence)
         let table = [
-            (Feature::LateShare, "paid 7 of its 12 settled invoices after the due date"),
-            (Feature::MeanDelay, "usually pays 10 days after the due date"),
+            (
+                Feature::LateShare,
+                "paid 7 of its 12 settled invoices after the due date",
+            ),
+            (
+                Feature::MeanDelay,
+                "usually pays 10 days after the due date",
+            ),
             (Feature::DelayTrend, "pays 4 days earlier than it used to"),
             (Feature::OverdueInvoices, "has 2 invoices overdue"),
-            (Feature::MaxDaysOverdue, "its oldest unpaid invoice is 1 day past due"),
-            (Feature::MonthSine, "invoices issued in May are paid this way"),
+            (
+                Feature::MaxDaysOverdue,
+                "its oldest unpaid invoice is 1 day past due",
+            ),
+            (
+                Feature::MonthSine,
+                "invoices issued in May are paid this way",
+            ),
         ];
         for (feature, sentence) in table {
             assert_eq!(describe(feature, &values), sentence, "{feature:?}");

@@ -340,7 +340,9 @@ pub fn refresh(
         &[],
     )?;
     let since = match previous.first() {
-        Some(row) if row.date("as_of")? == as_of && row.integer("model_version")? == model.version => {
+        Some(row)
+            if row.date("as_of")? == as_of && row.integer("model_version")? == model.version =>
+        {
             Some(row.text("started_at")?.to_owned())
         }
         _ => None,
@@ -361,7 +363,10 @@ pub fn refresh(
             alerts_raised: 0,
         };
         for (customer_id, history) in snapshot.ledger.customers() {
-            if changed.as_ref().is_some_and(|set| !set.contains(&customer_id)) {
+            if changed
+                .as_ref()
+                .is_some_and(|set| !set.contains(&customer_id))
+            {
                 continue;
             }
             let scorer = CustomerScorer {
@@ -436,7 +441,10 @@ impl<D: Database> CustomerScorer<'_, D> {
                 continue;
             }
 
-            let score = self.model.model.score_invoice(self.history, invoice, self.as_of);
+            let score = self
+                .model
+                .model
+                .score_invoice(self.history, invoice, self.as_of);
             self.db.execute(
                 "INSERT INTO invoice_scores (invoice_id, model_version, probability_late,
                     expected_payment_date, scored_at)
@@ -478,7 +486,12 @@ impl<D: Database> CustomerScorer<'_, D> {
              VALUES (?, ?, ?, ?)
              ON CONFLICT (customer_id) DO UPDATE SET model_version = excluded.model_version,
                 risk = excluded.risk, scored_at = excluded.scored_at",
-            &[customer.clone(), version.clone(), Value::Real(risk.risk), self.now.into()],
+            &[
+                customer.clone(),
+                version.clone(),
+                Value::Real(risk.risk),
+                self.now.into(),
+            ],
         )?;
         self.db.execute(
             "INSERT INTO customer_score_history (customer_id, scored_on, model_version, risk,
@@ -752,7 +765,10 @@ fn trend(
     })
 }
 
-fn scored_invoices(db: &impl Database, customer_id: i64) -> Result<Vec<ScoredInvoice>, ScoringError> {
+fn scored_invoices(
+    db: &impl Database,
+    customer_id: i64,
+) -> Result<Vec<ScoredInvoice>, ScoringError> {
     let rows = db.execute(
         "SELECT s.invoice_id, i.number, i.due_date, s.probability_late, s.expected_payment_date
          FROM invoice_scores s JOIN invoices i ON i.id = s.invoice_id
@@ -929,7 +945,11 @@ pub fn review_alert(
     now: DateTime<Utc>,
 ) -> Result<AlertRecord, ScoringError> {
     let (visible, scope_params) = scope_condition(scope);
-    let mut params = vec![now.into(), Value::Integer(token_id), Value::Integer(alert_id)];
+    let mut params = vec![
+        now.into(),
+        Value::Integer(token_id),
+        Value::Integer(alert_id),
+    ];
     params.extend(scope_params);
     db.execute(
         &format!(

@@ -31,7 +31,10 @@ impl Loss {
         match self {
             Loss::Logistic => {
                 let probability = sigmoid(prediction);
-                (probability - target, (probability * (1.0 - probability)).max(1e-6))
+                (
+                    probability - target,
+                    (probability * (1.0 - probability)).max(1e-6),
+                )
             }
             Loss::Squared => (prediction - target, 1.0),
             Loss::Huber { delta } => {
@@ -260,9 +263,8 @@ impl Bins {
                         .map(|pair| (pair[0] + pair[1]) / 2.0)
                         .collect();
                 }
-                let mut cuts: Vec<f64> = (1..bins)
-                    .map(|k| values[k * values.len() / bins])
-                    .collect();
+                let mut cuts: Vec<f64> =
+                    (1..bins).map(|k| values[k * values.len() / bins]).collect();
                 cuts.dedup();
                 cuts
             })
@@ -424,7 +426,12 @@ mod tests {
 
         for (row, late) in rows.iter().zip(&late) {
             let probability = sigmoid(model.predict(row));
-            assert_eq!(probability > 0.5, *late == 1.0, "{:?} → {probability}", row.values);
+            assert_eq!(
+                probability > 0.5,
+                *late == 1.0,
+                "{:?} → {probability}",
+                row.values
+            );
         }
     }
 
@@ -438,8 +445,14 @@ mod tests {
 
         for loss in [Loss::Squared, Loss::Huber { delta: 5.0 }] {
             let model = BoostedTrees::fit(&rows, &days, loss, &settings()).expect("fit");
-            assert!((model.predict(&row(10.0, 0.0)) - 20.0).abs() < 1.0, "{loss:?}");
-            assert!((model.predict(&row(70.0, 0.0)) - 45.0).abs() < 1.0, "{loss:?}");
+            assert!(
+                (model.predict(&row(10.0, 0.0)) - 20.0).abs() < 1.0,
+                "{loss:?}"
+            );
+            assert!(
+                (model.predict(&row(70.0, 0.0)) - 45.0).abs() < 1.0,
+                "{loss:?}"
+            );
         }
     }
 
@@ -461,8 +474,13 @@ mod tests {
 
     #[test]
     fn the_same_rows_grow_the_same_trees() {
-        let rows: Vec<Features> = (0..50).map(|i| row(f64::from(i % 7), f64::from(i))).collect();
-        let days: Vec<f64> = rows.iter().map(|row| row.values[0] + row.values[1]).collect();
+        let rows: Vec<Features> = (0..50)
+            .map(|i| row(f64::from(i % 7), f64::from(i)))
+            .collect();
+        let days: Vec<f64> = rows
+            .iter()
+            .map(|row| row.values[0] + row.values[1])
+            .collect();
 
         let first = BoostedTrees::fit(&rows, &days, Loss::Squared, &settings()).expect("fit");
         let second = BoostedTrees::fit(&rows, &days, Loss::Squared, &settings()).expect("fit");

@@ -23,11 +23,26 @@ fn the_model_beats_the_logistic_baseline_on_the_newest_invoices() {
 
     assert_eq!(evaluation.test_invoices, 494);
     assert_eq!(evaluation.test_from.to_string(), "2013-07-12");
-    let auc = evaluation.lateness.auc.expect("both outcomes in the test set");
+    let auc = evaluation
+        .lateness
+        .auc
+        .expect("both outcomes in the test set");
     assert!(auc >= 0.925, "AUC {auc:.3}");
-    assert!(evaluation.lateness.accuracy >= 0.84, "accuracy {:.3}", evaluation.lateness.accuracy);
-    assert!(evaluation.days.mae <= 4.1, "MAE {:.2} days", evaluation.days.mae);
-    assert!(evaluation.days.rmse <= 5.4, "RMSE {:.2} days", evaluation.days.rmse);
+    assert!(
+        evaluation.lateness.accuracy >= 0.84,
+        "accuracy {:.3}",
+        evaluation.lateness.accuracy
+    );
+    assert!(
+        evaluation.days.mae <= 4.1,
+        "MAE {:.2} days",
+        evaluation.days.mae
+    );
+    assert!(
+        evaluation.days.rmse <= 5.4,
+        "RMSE {:.2} days",
+        evaluation.days.rmse
+    );
     assert!(evaluation.lateness.calibration_error <= 0.1);
     assert!(evaluation.days.mae < evaluation.mean_baseline.mae / 2.0);
 }

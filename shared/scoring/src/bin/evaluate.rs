@@ -64,7 +64,10 @@ fn print(evaluation: &Evaluation) {
 
     let lateness = &evaluation.lateness;
     println!("paid after the due date, on the test invoices:");
-    println!("  AUC                {:.3}", lateness.auc.unwrap_or(f64::NAN));
+    println!(
+        "  AUC                {:.3}",
+        lateness.auc.unwrap_or(f64::NAN)
+    );
     println!("  accuracy           {:.3}", lateness.accuracy);
     println!("  Brier score        {:.3}", lateness.brier);
     println!("  calibration error  {:.3}", lateness.calibration_error);
