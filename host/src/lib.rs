@@ -4,6 +4,7 @@
 pub mod app;
 pub mod bindings;
 pub mod builder;
+pub mod demo;
 pub mod key_value;
 pub mod launch;
 pub mod manifest;

@@ -10,7 +10,8 @@ use tracing_subscriber::EnvFilter;
 
 use relance_host::launch::{UpOptions, launch};
 use relance_host::manifest::{AppManifest, RouteSetting};
-use relance_host::{builder, scheduler, server, variables};
+use relance_host::variables::ResolvedVariables;
+use relance_host::{builder, demo, scheduler, server, variables};
 
 #[derive(Parser)]
 #[command(
@@ -61,6 +62,10 @@ struct UpArgs {
     /// Build the components before serving.
     #[arg(long)]
     build: bool,
+    /// Once serving, load the demo ledger through the API (once per state
+    /// directory) and print the dashboard address and a token per role.
+    #[arg(long)]
+    demo: bool,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     listen: SocketAddr,
@@ -128,7 +133,23 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         variables: args.variables,
     };
     let launched = launch(&manifest, &options).await?;
-    print_routes(&manifest, launched.listener.local_addr()?);
+    let address = launched.listener.local_addr()?;
+    print_routes(&manifest, address);
+
+    let demo = if args.demo {
+        let variables = ResolvedVariables::resolve(&manifest, &options.variables, |name| {
+            std::env::var(name).ok()
+        })?;
+        let app = demo::demo_app(
+            &launched.app.router,
+            &variables,
+            address,
+            &launched.state_dir,
+        )?;
+        Some(tokio::spawn(demo::run(app)))
+    } else {
+        None
+    };
 
     let scheduler = tokio::spawn(scheduler::run(
         launched.app.clone(),
@@ -137,6 +158,9 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     ));
     server::serve(launched.app, launched.listener, server::stop_signal()).await?;
     scheduler.abort();
+    if let Some(demo) = demo {
+        demo.abort();
+    }
     Ok(())
 }
 
