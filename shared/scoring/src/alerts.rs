@@ -250,12 +250,14 @@ mod tests {
         ]
     }
 
+    /// (current, previous, a month ago, kinds raised)
+    type RiskCase = (f64, Option<f64>, Option<f64>, &'static [AlertKind]);
+
     #[test]
     fn risk_alerts_follow_the_threshold_and_the_rise() {
         let policy = AlertPolicy::default();
 
-        // (current, previous, a month ago, kinds raised)
-        let table: [(f64, Option<f64>, Option<f64>, &[AlertKind]); 6] = [
+        let table: [RiskCase; 6] = [
             (
                 0.65,
                 Some(0.55),
