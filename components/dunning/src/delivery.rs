@@ -12,15 +12,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 use relance_api::ApiError;
+use relance_dunning::compose::CompanySettings;
 use relance_dunning::providers::{
-    DeliveryOutcome, EmailProvider, OutgoingEmail, ProviderConfig, ProviderRequest,
-    build_request, read_response,
+    DeliveryOutcome, EmailProvider, OutgoingEmail, ProviderConfig, ProviderRequest, build_request,
+    read_response,
 };
 use relance_dunning::store::outbox::{
     OutboxMessage, claim, count_quick_retry, due_emails, fail_message, record_attempt,
 };
 use relance_dunning::store::settings::get_settings;
-use relance_dunning::compose::CompanySettings;
 use relance_store::SpinDatabase;
 use serde::Serialize;
 use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types};
@@ -260,7 +260,9 @@ fn exchange(request: &ProviderRequest) -> Result<Answer, Failure> {
         Some(Ok(Ok(response))) => response,
         Some(Ok(Err(code))) => return Err(classify(code)),
         Some(Err(())) | None => {
-            return Err(Failure::Transient("the provider's answer was lost".to_owned()));
+            return Err(Failure::Transient(
+                "the provider's answer was lost".to_owned(),
+            ));
         }
     };
     read_answer(response)
@@ -271,9 +273,9 @@ fn write_body(body: &types::OutgoingBody, bytes: &[u8]) -> Result<(), Failure> {
         .write()
         .map_err(|()| Failure::Permanent("the request body cannot be written".to_owned()))?;
     for chunk in bytes.chunks(4096) {
-        stream
-            .blocking_write_and_flush(chunk)
-            .map_err(|error| Failure::Transient(format!("sending the request failed: {error:?}")))?;
+        stream.blocking_write_and_flush(chunk).map_err(|error| {
+            Failure::Transient(format!("sending the request failed: {error:?}"))
+        })?;
     }
     Ok(())
 }

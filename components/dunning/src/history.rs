@@ -27,5 +27,8 @@ pub fn list(request: &Request) -> Result<Response, ApiError> {
     let page = parameters.page("-id")?;
 
     let (items, next) = list_history(&db, &principal.scope, &filter, &page)?;
-    json_response(200, &json!({ "items": items, "next_cursor": id_cursor(next, "-id") }))
+    json_response(
+        200,
+        &json!({ "items": items, "next_cursor": id_cursor(next, "-id") }),
+    )
 }

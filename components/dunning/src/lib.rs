@@ -23,7 +23,9 @@ use spin_sdk::http_component;
 fn handle(request: Request) -> Response {
     relance_web::init_logging();
     let mut router = Router::new();
-    router.post("/jobs/dunning/run", |r: Request, _: Params| respond(run::run(&r)));
+    router.post("/jobs/dunning/run", |r: Request, _: Params| {
+        respond(run::run(&r))
+    });
     router.post("/jobs/dunning/deliver", |r: Request, _: Params| {
         respond(run::deliver(&r))
     });
@@ -65,14 +67,18 @@ fn handle(request: Request) -> Response {
     router.get("/api/v1/dunning/history", |r: Request, _: Params| {
         respond(history::list(&r))
     });
-    router.get("/api/v1/tasks", |r: Request, _: Params| respond(tasks::list(&r)));
+    router.get("/api/v1/tasks", |r: Request, _: Params| {
+        respond(tasks::list(&r))
+    });
     router.get("/api/v1/tasks/:id", |r: Request, p: Params| {
         respond(tasks::get(&r, &p))
     });
     router.patch("/api/v1/tasks/:id", |r: Request, p: Params| {
         respond(tasks::record_outcome(&r, &p))
     });
-    router.get("/api/v1/outbox", |r: Request, _: Params| respond(outbox::list(&r)));
+    router.get("/api/v1/outbox", |r: Request, _: Params| {
+        respond(outbox::list(&r))
+    });
     router.get("/api/v1/outbox/:id", |r: Request, p: Params| {
         respond(outbox::get(&r, &p))
     });

@@ -16,8 +16,10 @@ use crate::{id_cursor, id_parameter};
 pub fn list(request: &Request) -> Result<Response, ApiError> {
     let db = open_database()?;
     let principal = authenticate(request, &db)?;
-    let mut parameters =
-        QueryParameters::parse(request.query(), &["status", "customer_id", "limit", "cursor"])?;
+    let mut parameters = QueryParameters::parse(
+        request.query(),
+        &["status", "customer_id", "limit", "cursor"],
+    )?;
 
     let status = parameters.take("status")?;
     if let Some(text) = &status
@@ -36,7 +38,10 @@ pub fn list(request: &Request) -> Result<Response, ApiError> {
     let page = parameters.page("-id")?;
 
     let (items, next) = list_outbox(&db, &principal.scope, &filter, &page)?;
-    json_response(200, &json!({ "items": items, "next_cursor": id_cursor(next, "-id") }))
+    json_response(
+        200,
+        &json!({ "items": items, "next_cursor": id_cursor(next, "-id") }),
+    )
 }
 
 /// One message.

@@ -68,19 +68,27 @@ pub fn preview(request: &Request) -> Result<Response, ApiError> {
     let principal = authenticate(request, &db)?;
     let mut parameters = QueryParameters::parse(request.query(), &["as_of", "limit", "cursor"])?;
 
-    let as_of = parameters.date("as_of")?.unwrap_or_else(|| Utc::now().date_naive());
+    let as_of = parameters
+        .date("as_of")?
+        .unwrap_or_else(|| Utc::now().date_naive());
     let limit = match parameters.take("limit")? {
         None => PREVIEW_LIMIT,
         Some(text) => text
             .parse::<usize>()
             .ok()
             .filter(|limit| (1..=1000).contains(limit))
-            .ok_or_else(|| invalid_parameter("limit", &text, "must be a whole number from 1 to 1000"))?,
+            .ok_or_else(|| {
+                invalid_parameter("limit", &text, "must be a whole number from 1 to 1000")
+            })?,
     };
     let cursor = match parameters.take("cursor")? {
         None => None,
         Some(text) => Some(text.parse::<i64>().map_err(|_| {
-            invalid_parameter("cursor", &text, "is not a cursor this API issued; pass next_cursor")
+            invalid_parameter(
+                "cursor",
+                &text,
+                "is not a cursor this API issued; pass next_cursor",
+            )
         })?),
     };
 

@@ -26,7 +26,15 @@ pub fn list(request: &Request) -> Result<Response, ApiError> {
     let principal = authenticate(request, &db)?;
     let mut parameters = QueryParameters::parse(
         request.query(),
-        &["status", "collector", "customer_id", "kind", "due_by", "limit", "cursor"],
+        &[
+            "status",
+            "collector",
+            "customer_id",
+            "kind",
+            "due_by",
+            "limit",
+            "cursor",
+        ],
     )?;
 
     let status = parameters.take("status")?;
@@ -56,7 +64,10 @@ pub fn list(request: &Request) -> Result<Response, ApiError> {
     let page = parameters.page("id")?;
 
     let (items, next) = list_tasks(&db, &principal.scope, &filter, &page)?;
-    json_response(200, &json!({ "items": items, "next_cursor": id_cursor(next, "id") }))
+    json_response(
+        200,
+        &json!({ "items": items, "next_cursor": id_cursor(next, "id") }),
+    )
 }
 
 /// One task.
@@ -102,7 +113,14 @@ pub fn record_outcome(request: &Request, params: &Params) -> Result<Response, Ap
         promise: body.promise.map(|p| (p.date, p.amount)),
         dispute_reason: body.dispute_reason,
     };
-    let task = record(&db, &principal.scope, id, &input, principal.token_id, Utc::now())?;
+    let task = record(
+        &db,
+        &principal.scope,
+        id,
+        &input,
+        principal.token_id,
+        Utc::now(),
+    )?;
     tracing::info!(
         target: "relance.dunning.task",
         task_id = id,
