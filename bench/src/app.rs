@@ -27,9 +27,7 @@ impl BenchApp {
     /// and serves it with fresh state.
     pub fn start(name: &str) -> anyhow::Result<Self> {
         let app_options = relance_tests::relance_app();
-        let manifest = AppManifest::load(&app_options.manifest)?;
-        let components: Vec<&str> = manifest.components.keys().map(String::as_str).collect();
-        relance_tests::build_components(&components)?;
+        let manifest = build_every_component()?;
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -69,6 +67,15 @@ impl BenchApp {
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
+}
+
+/// Builds every component `spin.toml` names (the host loads them all), and
+/// returns the manifest.
+pub fn build_every_component() -> anyhow::Result<AppManifest> {
+    let manifest = AppManifest::load(&relance_tests::relance_app().manifest)?;
+    let components: Vec<&str> = manifest.components.keys().map(String::as_str).collect();
+    relance_tests::build_components(&components)?;
+    Ok(manifest)
 }
 
 impl Drop for BenchApp {

@@ -31,10 +31,10 @@ struct Workload {
 }
 
 pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
-    println!("ingestion: generating {invoices} invoices");
+    eprintln!("ingestion: generating {invoices} invoices");
     let workload = generate(invoices)?;
 
-    println!(
+    eprintln!(
         "ingestion: {} webhook events through the host",
         workload.events.len()
     );
@@ -50,7 +50,7 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
     );
     drop(served);
 
-    println!(
+    eprintln!(
         "ingestion: {} invoices in bulk through the host",
         workload.invoices
     );
@@ -66,7 +66,7 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
     );
     drop(served);
 
-    println!("ingestion: the same work natively");
+    eprintln!("ingestion: the same work natively");
     let native_events = workload.events.len() as f64
         / native(InputKind::CanonicalEvent, &workload.events)?.as_secs_f64();
     report.add(

@@ -56,7 +56,10 @@ pub fn build_components(packages: &[&str]) -> anyhow::Result<()> {
         return Ok(());
     }
 
+    // spin.toml names the components in the repository's own target
+    // directory, whatever target directory the caller was built in.
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.env_remove("CARGO_TARGET_DIR");
     command.current_dir(repo_root()).args([
         "build",
         "--quiet",
