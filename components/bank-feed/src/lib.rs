@@ -7,6 +7,7 @@
 
 mod connections;
 mod poll;
+mod reconcile;
 mod statements;
 mod transactions;
 

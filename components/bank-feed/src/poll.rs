@@ -42,9 +42,13 @@ pub fn poll(request: &Request) -> Result<Response, ApiError> {
         .collect();
 
     let all_failed = !results.is_empty() && results.iter().all(|r| r.error.is_some());
+    let reconciliation = results
+        .iter()
+        .any(|r| r.inserted + r.booked > 0)
+        .then(crate::reconcile::reconcile_new_transactions);
     json_response(
         if all_failed { 502 } else { 200 },
-        &json!({ "connections": results }),
+        &json!({ "connections": results, "reconciliation": reconciliation }),
     )
 }
 

@@ -49,6 +49,8 @@ pub fn upload(request: &Request) -> Result<Response, ApiError> {
                 duplicates = imported.stored.duplicates,
                 "statement file imported"
             );
+            let reconciliation = (outcome == ApplyOutcome::Applied)
+                .then(crate::reconcile::reconcile_new_transactions);
             json_response(
                 200,
                 &json!({
@@ -56,6 +58,7 @@ pub fn upload(request: &Request) -> Result<Response, ApiError> {
                     "statements": imported.statements,
                     "transactions": imported.stored,
                     "inbox_id": entry.id,
+                    "reconciliation": reconciliation,
                 }),
             )
         }

@@ -47,29 +47,54 @@ pub struct Metrics {
 
 /// Runs `matcher` over `cases` in order, as the daily job would, and
 /// scores each decision against the truth.
-///
-/// After each decision the true allocations are applied and taught to the
-/// payer directory, as a person resolving the review queue (and undoing any
-/// wrong automatic match) would, so every payment meets the ledger as it
-/// truly stands. A proposal is right when it allocates to exactly the true
-/// invoices; credit notes netted along are not counted either way.
 pub fn evaluate(
     matcher: &mut Matcher,
     cases: &[LabelledPayment],
 ) -> Result<Metrics, MatchingError> {
-    let mut tally = Tally::default();
+    let mut evaluation = Evaluation::default();
+    evaluation.run(matcher, cases)?;
+    Ok(evaluation.metrics())
+}
 
-    for case in cases {
-        let decision = matcher.propose(&case.payment);
-        tally.count(&decision, &case.truth);
+/// A score of the matcher kept across batches of labelled payments, such
+/// as the months of a ledger's history.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    tally: Tally,
+}
 
-        matcher.allocate(&case.truth)?;
-        let customer = matcher.customer_of(&case.truth).map(str::to_owned);
-        if let Some(customer) = customer {
-            matcher.teach(&case.payment, &customer);
+impl Evaluation {
+    /// Runs `matcher` over `cases` in order and adds each decision to the
+    /// score.
+    ///
+    /// After each decision the true allocations are applied and taught to
+    /// the payer directory, as a person resolving the review queue (and
+    /// undoing any wrong automatic match) would, so every payment meets the
+    /// ledger as it truly stands. A proposal is right when it allocates to
+    /// exactly the true invoices; credit notes netted along are not counted
+    /// either way.
+    pub fn run(
+        &mut self,
+        matcher: &mut Matcher,
+        cases: &[LabelledPayment],
+    ) -> Result<(), MatchingError> {
+        for case in cases {
+            let decision = matcher.propose(&case.payment);
+            self.tally.count(&decision, &case.truth);
+
+            matcher.allocate(&case.truth)?;
+            let customer = matcher.customer_of(&case.truth).map(str::to_owned);
+            if let Some(customer) = customer {
+                matcher.teach(&case.payment, &customer);
+            }
         }
+        Ok(())
     }
-    Ok(tally.metrics())
+
+    /// The score so far.
+    pub fn metrics(&self) -> Metrics {
+        self.tally.metrics()
+    }
 }
 
 #[derive(Debug, Default)]

@@ -55,6 +55,8 @@ mod creditor_reference;
 mod directory;
 mod error;
 mod evaluation;
+#[cfg(feature = "generated-ledger")]
+mod generated_ledger;
 mod matcher;
 mod model;
 mod money;
@@ -66,7 +68,9 @@ mod subset;
 pub use creditor_reference::{CreditorReference, find_creditor_references};
 pub use directory::PayerDirectory;
 pub use error::MatchingError;
-pub use evaluation::{LabelledPayment, Metrics, evaluate};
+pub use evaluation::{Evaluation, LabelledPayment, Metrics, evaluate};
+#[cfg(feature = "generated-ledger")]
+pub use generated_ledger::evaluate_generated_ledger;
 pub use matcher::Matcher;
 pub use model::{MatchingPolicy, OpenItem, OpenItemKind, Payment};
 pub use money::{LARGEST_AMOUNT, format_amount};

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ledger::{ItemRef, items_key};
 use crate::apply::reverse_one;
-use crate::settlement::recompute;
+use crate::settlement::{recompute, stored_currency};
 use crate::{Database, Row, StoreError, Value};
 
 /// Who decided a match: the matcher on its own, or the holder of a token.
@@ -353,9 +353,21 @@ pub fn allocate_by_hand(
 
         let mut lines = Vec::with_capacity(invoices.len());
         for &(invoice_id, amount) in invoices {
+            let invoice = invoice_state(db, invoice_id)?;
+            let currency = stored_currency(&invoice.currency)?;
+            if amount.scale() > currency.minor_units() {
+                return Err(StoreError::InvalidMatch {
+                    reason: format!(
+                        "{amount} for invoice {} has more decimals than {} has ({}); round it",
+                        invoice.number,
+                        currency.code(),
+                        currency.minor_units()
+                    ),
+                });
+            }
             lines.push(MatchLine {
                 item: ItemRef::Invoice(invoice_id),
-                number: invoice_state(db, invoice_id)?.number,
+                number: invoice.number,
                 amount,
             });
         }
