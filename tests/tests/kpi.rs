@@ -425,6 +425,19 @@ fn the_ledger_gives_the_figures_worked_out_by_hand() {
         ranked["customers"][1]["average_payment_delay_days"],
         json!(20.0)
     );
+
+    // Carla collects for everyone: 500 and 1000 received since 2025-12-31.
+    let work = books.get(&format!(
+        "/api/v1/kpi/collectors?as_of={AS_OF}&period_months=3"
+    ));
+    assert_eq!(
+        work["collectors"],
+        json!([{
+            "collector": "carla", "collected": "1500.00", "outstanding": "7700.00",
+            "overdue": "3600.00", "steps_taken": 0, "tasks_done": 0, "tasks_open": 0,
+            "promises_due": 0, "promises_kept": 0, "promises_kept_percent": null,
+        }])
+    );
 }
 
 #[test]

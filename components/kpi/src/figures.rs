@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use relance_api::{ApiError, Principal};
 use relance_kpi::query::{KpiFilter, KpiQuery, parse_currency};
 use relance_kpi::store::aged_balance::{GroupBy, aged_balance as grouped_balance};
+use relance_kpi::store::collectors::collector_work;
 use relance_kpi::store::customers::{CustomerRanking, rank_customers};
 use relance_kpi::store::dso_trend::{DsoMethod, dso_trend};
 use relance_kpi::store::forecast::forecast as cash_forecast;
@@ -99,6 +100,18 @@ pub fn customers(request: &Request) -> Result<Response, ApiError> {
         limit as usize,
     )?;
     json_response(200, &ranks)
+}
+
+/// `GET /api/v1/kpi/collectors`: `period_months` (1–12, default 1).
+pub fn collectors(request: &Request) -> Result<Response, ApiError> {
+    let (db, principal) = caller(request)?;
+    let mut query = parse(request, &["period_months"])?;
+    let months = query.number("period_months", 1, 12, 1)?;
+    let (filter, reporting) = prepare(&db, query)?;
+    let _span = tracing::info_span!("kpi.collectors", as_of = %filter.as_of).entered();
+
+    let work = collector_work(&db, &principal.scope, &filter, reporting, months)?;
+    json_response(200, &work)
 }
 
 fn parse(request: &Request, extra: &[&str]) -> Result<KpiQuery, ApiError> {

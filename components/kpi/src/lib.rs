@@ -32,6 +32,9 @@ fn handle(request: Request) -> Response {
     router.get("/api/v1/kpi/customers", |r: Request, _: Params| {
         respond(figures::customers(&r))
     });
+    router.get("/api/v1/kpi/collectors", |r: Request, _: Params| {
+        respond(figures::collectors(&r))
+    });
     router.get("/api/v1/fx-rates", |r: Request, _: Params| {
         respond(fx_rates::list(&r))
     });

@@ -8,9 +8,10 @@
 //! - [`reads`]: balances by aging bucket, sales by period, payments.
 //! - [`rates`]: exchange rates, as managed through the API.
 //! - [`summary`], [`aged_balance`], [`dso_trend`], [`forecast`],
-//!   [`customers`]: the figures of each endpoint.
+//!   [`customers`], [`collectors`]: the figures of each endpoint.
 
 pub mod aged_balance;
+pub mod collectors;
 pub mod customers;
 pub mod dso_trend;
 pub mod forecast;
