@@ -156,6 +156,25 @@ pub fn relance_app() -> AppOptions {
         })
 }
 
+/// The package of every component of the Relance app's `spin.toml`, as its
+/// build command names it.
+pub fn app_packages() -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join("spin.toml")).expect("spin.toml");
+    let manifest: toml::Table = toml::from_str(&text).expect("spin.toml is valid TOML");
+    manifest
+        .get("component")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, component)| {
+            let command = component.get("build")?.get("command")?.as_str()?;
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let at = words.iter().position(|word| *word == "-p")?;
+            words.get(at + 1).map(|package| package.to_string())
+        })
+        .collect()
+}
+
 /// The route of every `[[trigger.http]]` of the Relance app's `spin.toml`
 /// (private routes left out).
 pub fn served_routes() -> Vec<String> {

@@ -1,5 +1,6 @@
-//! The `access` component: the app's health and version, and the API tokens
-//! every other route checks.
+//! The `access` component: the app's health and version, the OpenAPI
+//! document of the whole public API, and the API tokens every other route
+//! checks.
 
 // `#[http_component]` expands to the component's exported C ABI, which is unsafe code.
 #![allow(unsafe_code)]
@@ -11,6 +12,9 @@ use relance_web::{authenticate, json_response, open_database, read_json, respond
 use serde::Deserialize;
 use spin_sdk::http::{Params, Request, Response, Router};
 use spin_sdk::http_component;
+
+/// The OpenAPI 3.1 document of every component's routes.
+const OPENAPI_DOCUMENT: &str = include_str!("../../../docs/openapi.json");
 
 /// Token requests are small.
 const TOKEN_BODY_LIMIT: usize = 16 * 1024;
@@ -24,6 +28,7 @@ fn handle(request: Request) -> Response {
         "/api/v1/version",
         |_: Request, _: Params| respond(version()),
     );
+    router.get("/api/v1/openapi.json", |_: Request, _: Params| openapi());
     router.get("/api/v1/tokens", |r: Request, _: Params| respond(list(&r)));
     router.post("/api/v1/tokens", |r: Request, _: Params| {
         respond(create(&r))
@@ -55,6 +60,14 @@ fn version() -> Result<Response, ApiError> {
         200,
         &serde_json::json!({ "name": "relance", "version": env!("CARGO_PKG_VERSION") }),
     )
+}
+
+fn openapi() -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(OPENAPI_DOCUMENT)
+        .build()
 }
 
 /// `POST /api/v1/tokens`: what an administrator sends to create a token.
