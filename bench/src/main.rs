@@ -7,6 +7,7 @@ mod ingestion;
 mod memory;
 mod reconciliation;
 mod report;
+mod scoring;
 
 use std::path::PathBuf;
 
@@ -40,6 +41,8 @@ enum Suite {
     Ingestion,
     /// New bank transactions matched against the open ledger, wasm and native.
     Reconciliation,
+    /// Training the payment model and refreshing every score, wasm and native.
+    Scoring,
 }
 
 impl Suite {
@@ -49,6 +52,7 @@ impl Suite {
             Suite::Host => "host",
             Suite::Ingestion => "ingestion",
             Suite::Reconciliation => "reconciliation",
+            Suite::Scoring => "scoring",
         }
     }
 
@@ -65,6 +69,7 @@ fn run(suite: Suite, report: &mut Report, invoices: usize, cli: &Cli) -> anyhow:
         Suite::Host => host::run(report, cli.seconds),
         Suite::Ingestion => ingestion::run(report, invoices),
         Suite::Reconciliation => reconciliation::run(report, invoices),
+        Suite::Scoring => scoring::run(report, invoices),
     }
 }
 

@@ -334,15 +334,19 @@ pub fn refresh(
     policy: &AlertPolicy,
     now: DateTime<Utc>,
 ) -> Result<RefreshSummary, ScoringError> {
-    let model = latest_model(db)?.ok_or(ScoringError::NoModel)?;
+    let version = db
+        .execute("SELECT max(version) AS version FROM scoring_models", &[])?
+        .first()
+        .map(|row| row.optional_integer("version"))
+        .transpose()?
+        .flatten()
+        .ok_or(ScoringError::NoModel)?;
     let previous = db.execute(
         "SELECT as_of, model_version, started_at FROM scoring_refreshes ORDER BY id DESC LIMIT 1",
         &[],
     )?;
     let since = match previous.first() {
-        Some(row)
-            if row.date("as_of")? == as_of && row.integer("model_version")? == model.version =>
-        {
+        Some(row) if row.date("as_of")? == as_of && row.integer("model_version")? == version => {
             Some(row.text("started_at")?.to_owned())
         }
         _ => None,
@@ -352,6 +356,19 @@ pub fn refresh(
         None => None,
     };
 
+    // Nothing changed since the last refresh: nothing to read or write.
+    if changed.as_ref().is_some_and(BTreeSet::is_empty) {
+        return Ok(RefreshSummary {
+            as_of,
+            model_version: version,
+            complete: false,
+            customers_scored: 0,
+            invoices_scored: 0,
+            alerts_raised: 0,
+        });
+    }
+
+    let model = latest_model(db)?.ok_or(ScoringError::NoModel)?;
     let snapshot = load_ledger(db)?;
     db.transaction(|db| {
         let mut summary = RefreshSummary {

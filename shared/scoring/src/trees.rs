@@ -344,22 +344,37 @@ impl Grower<'_> {
         let l2 = self.settings.l2;
         let score = |g: f64, h: f64| g * g / (h + l2);
         let parent = score(gradient, hessian);
+
+        // One pass over the rows fills every feature's histogram: each row's
+        // bins sit together in memory.
+        let offsets: Vec<usize> = self
+            .bins
+            .bounds
+            .iter()
+            .scan(0, |next, bounds| {
+                let offset = *next;
+                *next += bounds.len() + 1;
+                Some(offset)
+            })
+            .collect();
+        let size = offsets.last().map_or(0, |last| {
+            last + self.bins.bounds[Feature::COUNT - 1].len() + 1
+        });
+        let mut histogram = vec![(0.0, 0.0); size];
+        for row in rows {
+            let (g, h) = (self.gradients[*row], self.hessians[*row]);
+            for (offset, bin) in offsets.iter().zip(&self.binned[*row]) {
+                let cell = &mut histogram[offset + usize::from(*bin)];
+                cell.0 += g;
+                cell.1 += h;
+            }
+        }
+
         let mut best: Option<BestSplit> = None;
-
-        for feature in 0..Feature::COUNT {
+        for (feature, offset) in offsets.iter().enumerate() {
             let cuts = self.bins.bounds[feature].len();
-            if cuts == 0 {
-                continue;
-            }
-            let mut histogram = vec![(0.0, 0.0); cuts + 1];
-            for row in rows {
-                let bin = usize::from(self.binned[*row][feature]);
-                histogram[bin].0 += self.gradients[*row];
-                histogram[bin].1 += self.hessians[*row];
-            }
-
             let (mut left_g, mut left_h) = (0.0, 0.0);
-            for (bin, (g, h)) in histogram.iter().take(cuts).enumerate() {
+            for (bin, (g, h)) in histogram[*offset..offset + cuts].iter().enumerate() {
                 left_g += g;
                 left_h += h;
                 let (right_g, right_h) = (gradient - left_g, hessian - left_h);
