@@ -43,6 +43,24 @@ impl MessageTemplate {
         Template::parse(&self.subject)?.check(&sample)?;
         Template::parse(&self.body)?.check(&sample)
     }
+
+    /// Parses subject and body once, for rendering many messages.
+    pub fn parse(&self) -> Result<ParsedTemplate, TemplateError> {
+        Ok(ParsedTemplate {
+            language: self.language,
+            subject: Template::parse(&self.subject)?,
+            body: Template::parse(&self.body)?,
+        })
+    }
+}
+
+/// A message template parsed, ready to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedTemplate {
+    /// The language it is written in.
+    pub language: Language,
+    subject: Template,
+    body: Template,
 }
 
 /// The templates Relance ships, by name: a courtesy notice before the due
@@ -253,11 +271,11 @@ pub fn message_context(
 /// Renders `template` with `context` as an email: subject, text and an
 /// HTML document.
 pub fn render_email(
-    template: &MessageTemplate,
+    template: &ParsedTemplate,
     context: &Value,
 ) -> Result<RenderedMessage, TemplateError> {
-    let subject = Template::parse(&template.subject)?.render(context, Output::Text)?;
-    let body = Template::parse(&template.body)?;
+    let subject = template.subject.render(context, Output::Text)?;
+    let body = &template.body;
     let text = body.render(context, Output::Text)?;
     let html_body = paragraphs(&body.render(context, Output::Html)?);
 
@@ -279,7 +297,7 @@ pub fn render_email(
 /// block, the recipient, place and date, the registered-mail mention when
 /// the channel needs it, the subject and the body.
 pub fn render_letter(
-    template: &MessageTemplate,
+    template: &ParsedTemplate,
     context: &Value,
     recipient: &Recipient,
     company: &CompanySettings,
@@ -287,8 +305,8 @@ pub fn render_letter(
     as_of: NaiveDate,
 ) -> Result<RenderedMessage, TemplateError> {
     let language = template.language;
-    let subject = Template::parse(&template.subject)?.render(context, Output::Text)?;
-    let body = Template::parse(&template.body)?;
+    let subject = template.subject.render(context, Output::Text)?;
+    let body = &template.body;
     let text = body.render(context, Output::Text)?;
     let html_body = paragraphs(&body.render(context, Output::Html)?);
 
@@ -548,7 +566,7 @@ mod tests {
             as_of,
         );
         let template = built_in_template(template, language).expect("built in");
-        render_email(&template, &context).expect("renders")
+        render_email(&template.parse().expect("parses"), &context).expect("renders")
     }
 
     #[test]
@@ -665,7 +683,7 @@ mod tests {
         };
 
         let letter = render_letter(
-            &template,
+            &template.parse().expect("parses"),
             &context,
             &recipient(Language::French),
             &company,

@@ -317,7 +317,9 @@ fn customer_row(row: &Row<'_>) -> Result<CustomerRow, DunningError> {
 }
 
 /// The chased invoices of `customers` that a step may concern on `as_of`,
-/// by customer, with how far dunning went on each.
+/// by customer, with how far dunning went on each. The unary `+` keeps
+/// SQLite on the customer index: the status and due-date index would read
+/// every open invoice of the ledger for each batch.
 fn chased_invoices(
     db: &impl Database,
     customers: &[CustomerRow],
@@ -337,8 +339,8 @@ fn chased_invoices(
             i.remaining, i.status, i.payment_reference, i.dispute_opened_on, i.promised_on,
             i.dunning_paused_until, s.step_key, s.offset_days
          FROM invoices i LEFT JOIN dunning_invoice_states s ON s.invoice_id = i.id
-         WHERE i.customer_id BETWEEN ? AND ? AND i.status IN ('open', 'partially_paid')
-           AND i.due_date <= ?
+         WHERE i.customer_id BETWEEN ? AND ? AND +i.status IN ('open', 'partially_paid')
+           AND +i.due_date <= ?
          ORDER BY i.customer_id, i.due_date, i.id",
         &[
             Value::Integer(first.recipient.customer_id),

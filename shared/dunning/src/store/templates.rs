@@ -8,7 +8,7 @@ use relance_ledger::customer::Language;
 use relance_store::{Database, Row, StoreError, Value};
 
 use crate::DunningError;
-use crate::compose::{MessageTemplate, built_in_templates};
+use crate::compose::{MessageTemplate, ParsedTemplate, built_in_templates};
 use crate::policy::check_identifier;
 
 /// Every template: the stored ones, and the built-in ones not replaced.
@@ -100,24 +100,25 @@ fn stored_template(row: &Row<'_>) -> Result<MessageTemplate, DunningError> {
     })
 }
 
-/// Every template, read once per run, by name and language.
+/// Every template, read and parsed once per run, by name and language.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateBook {
-    templates: HashMap<(String, &'static str), MessageTemplate>,
+    templates: HashMap<(String, &'static str), ParsedTemplate>,
 }
 
 impl TemplateBook {
-    /// Reads every template.
+    /// Reads and parses every template.
     pub fn load(db: &impl Database) -> Result<TemplateBook, DunningError> {
-        let templates = list_templates(db)?
-            .into_iter()
-            .map(|t| ((t.name.clone(), t.language.as_str()), t))
-            .collect();
+        let mut templates = HashMap::new();
+        for template in list_templates(db)? {
+            let parsed = template.parse()?;
+            templates.insert((template.name, template.language.as_str()), parsed);
+        }
         Ok(TemplateBook { templates })
     }
 
     /// The template in the customer's language, else in the other one.
-    pub fn find(&self, name: &str, language: Language) -> Option<&MessageTemplate> {
+    pub fn find(&self, name: &str, language: Language) -> Option<&ParsedTemplate> {
         let other = match language {
             Language::French => Language::English,
             Language::English => Language::French,
@@ -148,15 +149,13 @@ mod tests {
         put_template(&db, &edited, 1, Utc::now()).expect("saved");
         let book = TemplateBook::load(&db).expect("book");
 
-        let english = book.find("reminder", Language::English).expect("english");
+        let english = get_template(&db, "reminder", Language::English).expect("english");
         assert_eq!(english.subject, "Overdue: {{customer.name}}");
         assert!(!english.built_in);
-        assert!(
-            book.find("reminder", Language::French)
-                .expect("french")
-                .built_in
-        );
+        assert!(get_template(&db, "reminder", Language::French).expect("french").built_in);
         assert_eq!(list_templates(&db).expect("list").len(), 8);
+        let parsed = book.find("reminder", Language::English).expect("parsed");
+        assert_eq!(parsed.language, Language::English);
     }
 
     #[test]
