@@ -11,7 +11,7 @@ mod assets;
 
 use relance_api::ApiError;
 use relance_web::{authenticate, init_logging, json_response, open_database, respond};
-use spin_sdk::http::{Params, Request, Response, Router};
+use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
 use crate::assets::{Asset, PAGE_ROOT};
@@ -20,14 +20,30 @@ use crate::assets::{Asset, PAGE_ROOT};
 fn handle(request: Request) -> Response {
     init_logging();
 
-    let mut router = Router::new();
-    router.get("/", |_: Request, _: Params| redirect_to_page());
-    router.get("/dashboard", |_: Request, _: Params| redirect_to_page());
-    router.get("/dashboard/session", |r: Request, _: Params| {
-        respond(session(&r))
-    });
-    router.get("/dashboard/*", |r: Request, _: Params| serve(&r));
-    router.handle(request)
+    if *request.method() != Method::Get {
+        return only_get();
+    }
+    // Spin sends `/` and everything under `/dashboard` here.
+    match request.path() {
+        "/" | "/dashboard" => redirect_to_page(),
+        "/dashboard/session" => respond(session(&request)),
+        _ => serve(&request),
+    }
+}
+
+/// 405: the page and its files are only ever read.
+fn only_get() -> Response {
+    let body = serde_json::json!({ "error": {
+        "code": "method_not_allowed",
+        "message": "the dashboard only answers GET; the API is under /api/v1",
+        "details": null,
+    }});
+    Response::builder()
+        .status(405)
+        .header("allow", "GET")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
 }
 
 /// The page lives under `/dashboard/`, so its relative links resolve there.

@@ -4,8 +4,10 @@
 
 import { h, s } from "./dom.js";
 
-const WIDTH = 720;
-const LABEL_WIDTH = 170;
+/** Drawing widths, in SVG units: a full-width panel, and a half-width one. */
+const WIDE = 1100;
+const NARROW = 560;
+const LABEL_WIDTH = 190;
 const RIGHT_MARGIN = 16;
 
 /** About `count` round steps from 0 to at least `max`. */
@@ -24,10 +26,10 @@ function amount(value) {
   return Number.isFinite(number) && number > 0 ? number : 0;
 }
 
-function chart(height, title, ...content) {
+function chart(width, height, title, ...content) {
   return s(
     "svg",
-    { viewBox: `0 0 ${WIDTH} ${height}`, role: "img", "aria-label": title, class: "chart" },
+    { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title, class: "chart" },
     s("title", {}, title),
     ...content,
   );
@@ -50,13 +52,13 @@ function verticalGrid(ticks, scale, top, bottom, formatTick) {
  * `rows`: `[{ label, values: [decimal string per series] }]`;
  * `series`: `[{ label }]`; `format(value, seriesIndex)` writes an amount.
  */
-export function stackedBars({ title, rows, series, format, formatTick }) {
+export function stackedBars({ title, rows, series, format, formatTick, width = WIDE }) {
   const rowHeight = 26;
   const top = 8;
   const bottom = top + rows.length * rowHeight;
   const totals = rows.map((row) => row.values.reduce((sum, value) => sum + amount(value), 0));
   const ticks = niceTicks(Math.max(...totals, 0));
-  const span = WIDTH - LABEL_WIDTH - RIGHT_MARGIN;
+  const span = width - LABEL_WIDTH - RIGHT_MARGIN;
   const scale = (value) => (value / ticks[ticks.length - 1]) * span;
 
   const bars = rows.map((row, index) => {
@@ -80,7 +82,7 @@ export function stackedBars({ title, rows, series, format, formatTick }) {
     );
   });
 
-  return chart(bottom + 24, title, verticalGrid(ticks, scale, top, bottom, formatTick), bars);
+  return chart(width, bottom + 24, title, verticalGrid(ticks, scale, top, bottom, formatTick), bars);
 }
 
 /** The key of a chart: each series' colour and name. */
@@ -107,15 +109,15 @@ export function legend(series) {
  * Points joined by a line: `points` are `[{ label, value }]` with numbers,
  * `null` for a month without a figure.
  */
-export function lineChart({ title, points, format }) {
-  const height = 220;
+export function lineChart({ title, points, format, width = NARROW }) {
+  const height = 260;
   const left = 48;
   const top = 12;
   const bottom = height - 28;
   const values = points.map((point) => point.value).filter((value) => value !== null && value !== undefined);
   const ticks = niceTicks(Math.max(...values, 0));
   const maximum = ticks[ticks.length - 1] || 1;
-  const step = points.length > 1 ? (WIDTH - left - RIGHT_MARGIN) / (points.length - 1) : 0;
+  const step = points.length > 1 ? (width - left - RIGHT_MARGIN) / (points.length - 1) : 0;
   const x = (index) => left + index * step;
   const y = (value) => bottom - (value / maximum) * (bottom - top);
 
@@ -123,14 +125,14 @@ export function lineChart({ title, points, format }) {
     s(
       "g",
       { class: "grid" },
-      s("line", { x1: left, x2: WIDTH - RIGHT_MARGIN, y1: y(tick), y2: y(tick) }),
+      s("line", { x1: left, x2: width - RIGHT_MARGIN, y1: y(tick), y2: y(tick) }),
       s("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, format(tick)),
     ),
   );
   const path = points
     .map((point, index) => (point.value === null || point.value === undefined ? null : `${x(index)},${y(point.value)}`))
     .filter(Boolean);
-  const labelEvery = Math.ceil(points.length / 12);
+  const labelEvery = Math.ceil(points.length / 6);
   const dots = points.map((point, index) =>
     point.value === null || point.value === undefined
       ? null
@@ -145,6 +147,7 @@ export function lineChart({ title, points, format }) {
   );
 
   return chart(
+    width,
     height,
     title,
     grid,
@@ -155,21 +158,21 @@ export function lineChart({ title, points, format }) {
 }
 
 /** One column per point: `points` are `[{ label, value: decimal string }]`. */
-export function columnChart({ title, points, format, formatTick }) {
-  const height = 220;
+export function columnChart({ title, points, format, formatTick, width = NARROW }) {
+  const height = 260;
   const left = 64;
   const top = 12;
   const bottom = height - 28;
   const ticks = niceTicks(Math.max(...points.map((point) => amount(point.value)), 0));
   const maximum = ticks[ticks.length - 1] || 1;
-  const slot = (WIDTH - left - RIGHT_MARGIN) / Math.max(points.length, 1);
+  const slot = (width - left - RIGHT_MARGIN) / Math.max(points.length, 1);
   const y = (value) => bottom - (value / maximum) * (bottom - top);
 
   const grid = ticks.map((tick) =>
     s(
       "g",
       { class: "grid" },
-      s("line", { x1: left, x2: WIDTH - RIGHT_MARGIN, y1: y(tick), y2: y(tick) }),
+      s("line", { x1: left, x2: width - RIGHT_MARGIN, y1: y(tick), y2: y(tick) }),
       s("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, formatTick(tick)),
     ),
   );
@@ -184,11 +187,13 @@ export function columnChart({ title, points, format, formatTick }) {
         { x, y: y(value), width: slot * 0.7, height: bottom - y(value), class: "series-0" },
         s("title", {}, `${point.label}: ${format(point.value)}`),
       ),
-      s("text", { x: x + slot * 0.35, y: bottom + 16, "text-anchor": "middle", class: "axis" }, point.label),
+      index % 2 === 0
+        ? s("text", { x: x + slot * 0.35, y: bottom + 16, "text-anchor": "middle", class: "axis" }, point.label)
+        : null,
     );
   });
 
-  return chart(height, title, grid, columns);
+  return chart(width, height, title, grid, columns);
 }
 
 function clip(label) {

@@ -42,7 +42,7 @@ const MESSAGES = {
     "tile.average_delay": "Average payment delay",
     "tile.average_delay_note": "amount-weighted, after due date",
     "tile.at_risk": "At-risk rate",
-    "tile.at_risk_note": "of outstanding with high-risk customers",
+    "tile.at_risk_note": "of outstanding: {amount} with high-risk customers",
     "unit.days": "{days} days",
     "aged.title": "Aged balance",
     "aged.group_by": "Group by",
@@ -59,7 +59,7 @@ const MESSAGES = {
     "bucket.days_1_30": "1–30 days",
     "bucket.days_31_60": "31–60 days",
     "bucket.days_61_90": "61–90 days",
-    "bucket.days_over_90": "Over 90 days",
+    "bucket.over_90_days": "Over 90 days",
     "dso.title": "DSO trend",
     "dso.chart": "DSO by month, in days",
     "dso.month": "Month",
@@ -79,6 +79,7 @@ const MESSAGES = {
     "risk.reasons": "Why",
     "tasks.title": "Tasks due today",
     "tasks.none": "No task due today.",
+    "tasks.more": "The first {shown} are shown; more are open.",
     "tasks.due": "Due",
     "tasks.kind": "Action",
     "tasks.customer": "Customer",
@@ -125,6 +126,48 @@ const MESSAGES = {
     "history.what": "What",
     "history.who": "Who",
     "history.result": "Result",
+    "tile.outstanding_note": "not due {not_due} · disputed {disputed}",
+    "tile.dso_note": "countback; best possible {best}",
+    "aged.shown": "The {shown} largest of {count}.",
+    "dso.table": "By month",
+    "dso.receivables": "Receivables",
+    "forecast.table": "By week",
+    "forecast.baseline": "By due dates",
+    "forecast.later": "{amount} expected after these 13 weeks.",
+    "trend.worsening": "paying later than before",
+    "trend.stable": "paying as before",
+    "trend.improving": "paying sooner than before",
+    "task.call": "Call",
+    "task.letter": "Letter",
+    "task.registered_letter": "Registered letter",
+    "task.formal_notice": "Formal notice",
+    "task.litigation": "Litigation",
+    "task.update_contact": "Update the contact",
+    "channel.email": "email",
+    "channel.call": "call",
+    "channel.letter": "letter",
+    "channel.registered_letter": "registered letter",
+    "channel.formal_notice": "formal notice",
+    "channel.litigation": "litigation",
+    "action.step": "Dunning step",
+    "action.task_outcome": "Task outcome",
+    "history.run": "Dunning run",
+    "score.late_probability": "chance of paying late",
+    "score.rising": "Rising",
+    "score.falling": "Falling",
+    "score.steady": "Steady",
+    "score.change": "{change} since {since}",
+    "score.scored_on": "Scored on {date} by model {version}.",
+    "method.bank_transfer": "bank transfer",
+    "method.direct_debit": "direct debit",
+    "method.card": "card",
+    "method.cheque": "cheque",
+    "method.other": "other",
+    "result.queued": "queued",
+    "result.pending": "waiting to be sent",
+    "result.sent": "sent",
+    "result.failed": "failed",
+    "result.task_created": "task created",
     "panel.loading": "Loading…",
     "panel.unavailable": "Not available on this server yet.",
     "panel.empty": "Nothing to show.",
@@ -170,7 +213,7 @@ const MESSAGES = {
     "tile.average_delay": "Retard moyen de paiement",
     "tile.average_delay_note": "pondéré par les montants, après échéance",
     "tile.at_risk": "Taux à risque",
-    "tile.at_risk_note": "de l’encours chez des clients à risque élevé",
+    "tile.at_risk_note": "de l’encours : {amount} chez des clients à risque élevé",
     "unit.days": "{days} jours",
     "aged.title": "Balance âgée",
     "aged.group_by": "Regrouper par",
@@ -187,7 +230,7 @@ const MESSAGES = {
     "bucket.days_1_30": "1 à 30 jours",
     "bucket.days_31_60": "31 à 60 jours",
     "bucket.days_61_90": "61 à 90 jours",
-    "bucket.days_over_90": "Plus de 90 jours",
+    "bucket.over_90_days": "Plus de 90 jours",
     "dso.title": "Évolution du DSO",
     "dso.chart": "DSO par mois, en jours",
     "dso.month": "Mois",
@@ -207,6 +250,7 @@ const MESSAGES = {
     "risk.reasons": "Pourquoi",
     "tasks.title": "Tâches du jour",
     "tasks.none": "Aucune tâche prévue aujourd’hui.",
+    "tasks.more": "Les {shown} premières sont affichées ; d’autres sont ouvertes.",
     "tasks.due": "Échéance",
     "tasks.kind": "Action",
     "tasks.customer": "Client",
@@ -253,6 +297,48 @@ const MESSAGES = {
     "history.what": "Quoi",
     "history.who": "Qui",
     "history.result": "Résultat",
+    "tile.outstanding_note": "non échu {not_due} · en litige {disputed}",
+    "tile.dso_note": "par épuisement ; meilleur possible {best}",
+    "aged.shown": "Les {shown} plus importants sur {count}.",
+    "dso.table": "Par mois",
+    "dso.receivables": "Créances",
+    "forecast.table": "Par semaine",
+    "forecast.baseline": "Selon les échéances",
+    "forecast.later": "{amount} attendus au-delà de ces 13 semaines.",
+    "trend.worsening": "paie plus tard qu’avant",
+    "trend.stable": "paie comme avant",
+    "trend.improving": "paie plus tôt qu’avant",
+    "task.call": "Appel",
+    "task.letter": "Courrier",
+    "task.registered_letter": "Lettre recommandée",
+    "task.formal_notice": "Mise en demeure",
+    "task.litigation": "Contentieux",
+    "task.update_contact": "Mettre à jour le contact",
+    "channel.email": "e-mail",
+    "channel.call": "appel",
+    "channel.letter": "courrier",
+    "channel.registered_letter": "lettre recommandée",
+    "channel.formal_notice": "mise en demeure",
+    "channel.litigation": "contentieux",
+    "action.step": "Étape de relance",
+    "action.task_outcome": "Résultat de tâche",
+    "history.run": "Relance automatique",
+    "score.late_probability": "de risque de payer en retard",
+    "score.rising": "En hausse",
+    "score.falling": "En baisse",
+    "score.steady": "Stable",
+    "score.change": "{change} depuis le {since}",
+    "score.scored_on": "Calculé le {date} par le modèle {version}.",
+    "method.bank_transfer": "virement",
+    "method.direct_debit": "prélèvement",
+    "method.card": "carte",
+    "method.cheque": "chèque",
+    "method.other": "autre",
+    "result.queued": "en file d’attente",
+    "result.pending": "en attente d’envoi",
+    "result.sent": "envoyé",
+    "result.failed": "échec",
+    "result.task_created": "tâche créée",
     "panel.loading": "Chargement…",
     "panel.unavailable": "Pas encore disponible sur ce serveur.",
     "panel.empty": "Rien à afficher.",
@@ -309,6 +395,11 @@ export class Locale {
     return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
   }
 
+  /** The name of `value` among `kind`'s words, or `value` itself when it has none. */
+  label(kind, value) {
+    return this.messages[`${kind}.${value}`] ?? MESSAGES.en[`${kind}.${value}`] ?? value;
+  }
+
   /** An amount given as a decimal string, formatted exactly (no float rounding). */
   money(amount, currency) {
     if (amount === undefined || amount === null) return "–";
@@ -317,6 +408,24 @@ export class Locale {
       this.moneyFormats.set(code, new Intl.NumberFormat(this.tag, { style: "currency", currency: code }));
     }
     return this.moneyFormats.get(code).format(String(amount));
+  }
+
+  /** An amount for a chart's axis: whole units, no cents. */
+  wholeMoney(value, currency) {
+    const code = currency ?? "EUR";
+    const key = `${code}:whole`;
+    if (!this.moneyFormats.has(key)) {
+      this.moneyFormats.set(
+        key,
+        new Intl.NumberFormat(this.tag, { style: "currency", currency: code, maximumFractionDigits: 0, notation: "compact" }),
+      );
+    }
+    return this.moneyFormats.get(key).format(value);
+  }
+
+  /** A change of probability (−1 to 1) in percentage points, with its sign. */
+  signedPoints(change) {
+    return new Intl.NumberFormat(this.tag, { style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero" }).format(change);
   }
 
   /** A number of days, with one decimal, as the KPI API rounds them. */

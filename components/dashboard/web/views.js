@@ -7,13 +7,19 @@ import { columnChart, legend, lineChart, stackedBars } from "./charts.js";
 import { h, replace } from "./dom.js";
 
 /** The aged balance buckets, oldest last, as the KPI API names them. */
-const BUCKETS = ["not_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90"];
+const BUCKETS = ["not_due", "days_1_30", "days_31_60", "days_61_90", "over_90_days"];
 
 /** What the aged balance can be grouped by. */
 export const GROUPS = ["region", "entity", "segment", "owner", "collector", "customer"];
 
+/** How many groups the aged balance shows at most. */
+const AGED_GROUPS = 25;
+
 /** How many customers at risk the overview lists. */
 const RISK_ROWS = 10;
+
+/** How many open tasks the overview lists. */
+const TASK_ROWS = 25;
 
 /** How many customers the customer list loads at a time. */
 const CUSTOMER_PAGE = 50;
@@ -39,13 +45,18 @@ function panel(context, name, title, load, wide = false) {
       section.dataset.state = state ?? "ready";
     })
     .catch((failure) => {
-      const unavailable = failure.missing === true;
-      section.dataset.state = unavailable ? "unavailable" : "error";
-      const text = unavailable
-        ? context.locale.t("panel.unavailable")
-        : context.locale.t("panel.error", { message: failure.message });
-      replace(body, h("p", { class: unavailable ? "muted" : "problem", role: unavailable ? null : "alert" }, text));
-      if (!unavailable) console.error(name, failure);
+      if (failure.missing) {
+        section.dataset.state = "unavailable";
+        replace(body, h("p", { class: "muted" }, context.locale.t("panel.unavailable")));
+      } else if (failure.status === 404) {
+        // The app's own "not found": nothing recorded yet, or not in this portfolio.
+        section.dataset.state = "empty";
+        replace(body, h("p", { class: "muted" }, failure.message));
+      } else {
+        section.dataset.state = "error";
+        replace(body, h("p", { class: "problem", role: "alert" }, context.locale.t("panel.error", { message: failure.message })));
+        console.error(name, failure);
+      }
     })
     .finally(() => section.removeAttribute("aria-busy"));
   return section;
@@ -58,7 +69,7 @@ function empty(context, body, key = "panel.empty") {
 }
 
 /**
- * A table: `columns` are `{ label, cell(row), numeric, key }`; each row gets
+ * A table: `columns` are `{ label, cell(row), numeric, nowrap, key }`; each row gets
  * `data-key` from `rowKey(row)` so tests and people can find it.
  */
 function table(columns, rows, rowKey, caption) {
@@ -86,7 +97,7 @@ function table(columns, rows, rowKey, caption) {
             "tr",
             { "data-key": rowKey ? rowKey(row) : null },
             columns.map((column) =>
-              h("td", { class: column.numeric ? "numeric" : null, "data-column": column.key }, column.cell(row)),
+              h("td", { class: column.numeric ? "numeric" : column.nowrap ? "nowrap" : null, "data-column": column.key }, column.cell(row)),
             ),
           ),
         ),
@@ -98,6 +109,23 @@ function table(columns, rows, rowKey, caption) {
 /** A value the page shows, with the API's raw figure kept beside it. */
 function figure(text, raw) {
   return h("span", { "data-value": raw ?? "" }, text);
+}
+
+/** A probability of paying late (0 to 1) as a coloured percentage. */
+function riskBadge(locale, risk) {
+  if (risk === undefined || risk === null) return figure("–", "");
+  const level = risk >= 0.6 ? "high" : risk >= 0.3 ? "medium" : "low";
+  return h("span", { class: `badge risk-${level}`, "data-value": risk }, locale.percent(risk));
+}
+
+/** The scoring model's reasons in plain words, strongest first. */
+function reasonList(reasons, count = 3) {
+  if (!reasons || reasons.length === 0) return null;
+  return h(
+    "ul",
+    { class: "reasons" },
+    reasons.slice(0, count).map((reason) => h("li", { class: `effect-${reason.effect}` }, reason.text)),
+  );
 }
 
 /** The filters the KPI and ledger APIs take, from the page's address. */
@@ -136,8 +164,10 @@ export function overview(context) {
 async function summaryTiles(context, body) {
   const { locale } = context;
   const summary = await context.api.get("/api/v1/kpi/summary", apiFilters(context.filters));
-  const currency = summary.currency;
-  const outstanding = summary.outstanding ?? {};
+  const money = (value) => locale.money(value, summary.currency);
+  const share = (percent) => (percent === null || percent === undefined ? null : locale.percent(percent / 100));
+  const outstanding = summary.outstanding;
+  const dso = summary.dso;
 
   const tile = (name, label, value, text, note) =>
     h(
@@ -153,15 +183,29 @@ async function summaryTiles(context, body) {
     h(
       "div",
       { class: "tiles" },
-      tile("outstanding", locale.t("tile.outstanding"), outstanding.total, locale.money(outstanding.total, currency)),
+      tile(
+        "outstanding",
+        locale.t("tile.outstanding"),
+        outstanding.total,
+        money(outstanding.total),
+        locale.t("tile.outstanding_note", { not_due: money(outstanding.not_due), disputed: money(outstanding.disputed) }),
+      ),
       tile(
         "overdue",
         locale.t("tile.overdue"),
         outstanding.overdue,
-        locale.money(outstanding.overdue, currency),
-        summary.overdue_share === undefined ? null : locale.t("tile.overdue_share", { share: locale.percent(summary.overdue_share) }),
+        money(outstanding.overdue),
+        summary.overdue_share_percent === null ? null : locale.t("tile.overdue_share", { share: share(summary.overdue_share_percent) }),
       ),
-      tile("dso", locale.t("tile.dso"), summary.dso?.countback, locale.days(summary.dso?.countback), locale.t("tile.dso_method")),
+      tile(
+        "dso",
+        locale.t("tile.dso"),
+        dso.countback_days,
+        locale.days(dso.countback_days),
+        dso.best_possible_days === null
+          ? locale.t("tile.dso_method")
+          : locale.t("tile.dso_note", { best: locale.days(dso.best_possible_days) }),
+      ),
       tile(
         "average_delay",
         locale.t("tile.average_delay"),
@@ -172,9 +216,9 @@ async function summaryTiles(context, body) {
       tile(
         "at_risk",
         locale.t("tile.at_risk"),
-        summary.at_risk_rate,
-        locale.percent(summary.at_risk_rate),
-        locale.t("tile.at_risk_note"),
+        summary.at_risk.rate_percent,
+        share(summary.at_risk.rate_percent) ?? "–",
+        locale.t("tile.at_risk_note", { amount: money(summary.at_risk.amount) }),
       ),
     ),
   );
@@ -183,10 +227,10 @@ async function summaryTiles(context, body) {
 async function agedBalance(context, body) {
   const { locale, filters } = context;
   const groupBy = GROUPS.includes(filters.group_by) ? filters.group_by : GROUPS[0];
-  const aged = await context.api.get("/api/v1/kpi/aged-balance", { ...apiFilters(filters), group_by: groupBy });
+  const aged = await context.api.get("/api/v1/kpi/aged-balance", { ...apiFilters(filters), group_by: groupBy, limit: AGED_GROUPS });
   const currency = aged.currency;
   const series = BUCKETS.map((bucket) => ({ key: bucket, label: locale.t(`bucket.${bucket}`) }));
-  const groups = aged.groups ?? [];
+  const groups = aged.groups;
 
   const chooser = h(
     "label",
@@ -203,21 +247,26 @@ async function agedBalance(context, body) {
     return "empty";
   }
 
-  const label = (group) => group.label ?? group.key ?? locale.t("group.none");
+  const label = (group) => group.name ?? group.key ?? locale.t("group.none");
   const money = (value) => locale.money(value, currency);
-  const rows = groups.map((group) => ({ label: label(group), values: BUCKETS.map((bucket) => group.buckets?.[bucket]) }));
+  const rows = groups.map((group) => ({ label: label(group), values: BUCKETS.map((bucket) => group[bucket]) }));
+  const totalRow = { ...aged.total, key: "total", name: locale.t("aged.total") };
+  const name = (group) =>
+    groupBy === "customer" && group !== totalRow && group.key ? customerLink(context, group.key, label(group)) : label(group);
   const columns = [
-    { key: "group", label: locale.t(`group.${groupBy}`), cell: (group) => label(group) },
+    { key: "group", label: locale.t(`group.${groupBy}`), cell: name },
     ...BUCKETS.map((bucket) => ({
       key: bucket,
       label: locale.t(`bucket.${bucket}`),
       numeric: true,
-      cell: (group) => figure(money(group.buckets?.[bucket]), group.buckets?.[bucket]),
+      cell: (group) => figure(money(group[bucket]), group[bucket]),
     })),
     { key: "total", label: locale.t("aged.total"), numeric: true, cell: (group) => figure(money(group.total), group.total) },
   ];
-  const totals = aged.totals ?? {};
-  const totalRow = { key: "total", label: locale.t("aged.total"), buckets: totals.buckets ?? totals, total: totals.total };
+  const shown =
+    aged.group_count > groups.length
+      ? h("p", { class: "muted" }, locale.t("aged.shown", { shown: groups.length, count: aged.group_count }))
+      : null;
 
   replace(
     body,
@@ -227,34 +276,39 @@ async function agedBalance(context, body) {
       rows,
       series,
       format: money,
-      formatTick: (tick) => locale.money(String(tick), currency).replace(/[.,]00(?=\D*$)/, ""),
+      formatTick: (tick) => locale.wholeMoney(tick, currency),
     }),
     legend(series),
     table(columns, [...groups, totalRow], (group) => group.key ?? "", locale.t("aged.title")),
+    shown,
   );
 }
 
 async function dsoTrend(context, body) {
   const { locale } = context;
   const trend = await context.api.get("/api/v1/kpi/dso", { ...apiFilters(context.filters), months: 12 });
-  const months = trend.months ?? [];
-  if (months.length === 0) return empty(context, body);
+  const points = trend.points;
+  if (points.length === 0) return empty(context, body);
 
-  const points = months.map((month) => ({ label: locale.month(month.month), value: month.dso ?? null }));
   replace(
     body,
-    lineChart({ title: locale.t("dso.chart"), points, format: (value) => locale.days(value) }),
+    lineChart({
+      title: locale.t("dso.chart"),
+      points: points.map((point) => ({ label: locale.month(point.on), value: point.days })),
+      format: (value) => locale.days(value),
+    }),
     h(
       "details",
       {},
-      h("summary", {}, locale.t("dso.month")),
+      h("summary", {}, locale.t("dso.table")),
       table(
         [
-          { key: "month", label: locale.t("dso.month"), cell: (month) => locale.month(month.month) },
-          { key: "dso", label: locale.t("dso.value"), numeric: true, cell: (month) => figure(locale.days(month.dso), month.dso) },
+          { key: "month", label: locale.t("dso.month"), nowrap: true, cell: (point) => locale.date(point.on) },
+          { key: "receivables", label: locale.t("dso.receivables"), numeric: true, cell: (point) => figure(locale.money(point.receivables, trend.currency), point.receivables) },
+          { key: "dso", label: locale.t("dso.value"), numeric: true, cell: (point) => figure(locale.days(point.days), point.days) },
         ],
-        months,
-        (month) => month.month,
+        points,
+        (point) => point.on,
       ),
     ),
   );
@@ -263,30 +317,31 @@ async function dsoTrend(context, body) {
 async function cashForecast(context, body) {
   const { locale } = context;
   const forecast = await context.api.get("/api/v1/kpi/forecast", { ...apiFilters(context.filters), horizon_weeks: 13 });
-  const weeks = forecast.weeks ?? [];
+  const weeks = forecast.weeks;
   if (weeks.length === 0) return empty(context, body);
 
-  const currency = forecast.currency;
-  const money = (value) => locale.money(value, currency);
+  const money = (value) => locale.money(value, forecast.currency);
   replace(
     body,
     columnChart({
       title: locale.t("forecast.chart"),
-      points: weeks.map((week) => ({ label: locale.shortDate(week.week_start), value: week.expected })),
+      points: weeks.map((week) => ({ label: locale.shortDate(week.from), value: week.expected })),
       format: money,
-      formatTick: (tick) => locale.money(String(tick), currency).replace(/[.,]00(?=\D*$)/, ""),
+      formatTick: (tick) => locale.wholeMoney(tick, forecast.currency),
     }),
+    h("p", { class: "muted" }, locale.t("forecast.later", { amount: money(forecast.after_weeks.expected) })),
     h(
       "details",
       {},
-      h("summary", {}, locale.t("forecast.week")),
+      h("summary", {}, locale.t("forecast.table")),
       table(
         [
-          { key: "week", label: locale.t("forecast.week"), cell: (week) => locale.date(week.week_start) },
+          { key: "week", label: locale.t("forecast.week"), nowrap: true, cell: (week) => `${locale.date(week.from)} – ${locale.date(week.to)}` },
           { key: "expected", label: locale.t("forecast.expected"), numeric: true, cell: (week) => figure(money(week.expected), week.expected) },
+          { key: "baseline", label: locale.t("forecast.baseline"), numeric: true, cell: (week) => figure(money(week.due_date_baseline), week.due_date_baseline) },
         ],
         weeks,
-        (week) => week.week_start,
+        (week) => week.from,
       ),
     ),
   );
@@ -294,54 +349,63 @@ async function cashForecast(context, body) {
 
 async function customersAtRisk(context, body) {
   const { locale } = context;
-  const ranking = await context.api.get("/api/v1/kpi/customers", { ...apiFilters(context.filters), limit: RISK_ROWS });
-  const customers = (ranking.items ?? ranking.customers ?? []).slice(0, RISK_ROWS);
+  const ranking = await context.api.get("/api/v1/kpi/customers", { ...apiFilters(context.filters), sort: "risk", limit: RISK_ROWS });
+  const customers = ranking.customers;
   if (customers.length === 0) return empty(context, body);
 
-  const currency = ranking.currency;
-  const money = (value) => locale.money(value, currency);
-  const reasons = h("span", {});
+  const money = (value) => locale.money(value, ranking.currency);
   const columns = [
     { key: "customer", label: locale.t("risk.customer"), cell: (row) => customerLink(context, row.customer_id, row.name) },
-    { key: "overdue", label: locale.t("risk.overdue"), numeric: true, cell: (row) => figure(money(row.overdue), row.overdue) },
-    { key: "outstanding", label: locale.t("risk.outstanding"), numeric: true, cell: (row) => figure(money(row.outstanding), row.outstanding) },
-    { key: "dso", label: locale.t("risk.dso"), numeric: true, cell: (row) => figure(locale.days(row.dso), row.dso) },
-    { key: "delay", label: locale.t("risk.delay"), numeric: true, cell: (row) => figure(locale.days(row.average_delay_days), row.average_delay_days) },
     { key: "risk", label: locale.t("risk.score"), numeric: true, cell: (row) => riskBadge(locale, row.risk) },
-    { key: "reasons", label: locale.t("risk.reasons"), cell: (row) => reasonList(row.reasons) ?? reasons.cloneNode() },
+    { key: "overdue", label: locale.t("risk.overdue"), numeric: true, cell: (row) => figure(money(row.overdue), row.overdue) },
+    { key: "outstanding", label: locale.t("risk.outstanding"), numeric: true, cell: (row) => figure(money(row.balance.total), row.balance.total) },
+    { key: "dso", label: locale.t("risk.dso"), numeric: true, cell: (row) => figure(locale.days(row.dso_days), row.dso_days) },
+    { key: "delay", label: locale.t("risk.delay"), numeric: true, cell: (row) => delayWithTrend(locale, row) },
+    { key: "reasons", label: locale.t("risk.reasons"), cell: (row) => scoreReasons(context, row) },
   ];
   replace(body, table(columns, customers, (row) => row.customer_id, locale.t("risk.title")));
 }
 
-function riskBadge(locale, risk) {
-  if (risk === undefined || risk === null) return figure("–", "");
-  const level = risk >= 0.6 ? "high" : risk >= 0.3 ? "medium" : "low";
-  return h("span", { class: `badge risk-${level}`, "data-value": risk }, locale.percent(risk));
+function delayWithTrend(locale, row) {
+  const arrow = { worsening: "↗", stable: "→", improving: "↘" }[row.trend] ?? "";
+  return h(
+    "span",
+    { title: row.trend ? locale.t(`trend.${row.trend}`) : null },
+    figure(locale.days(row.average_payment_delay_days), row.average_payment_delay_days),
+    arrow ? ` ${arrow}` : null,
+  );
 }
 
-function reasonList(reasons) {
-  if (!Array.isArray(reasons) || reasons.length === 0) return null;
-  return h(
-    "ul",
-    { class: "reasons" },
-    reasons.slice(0, 3).map((reason) => h("li", {}, typeof reason === "string" ? reason : reason.text ?? reason.reason ?? "")),
-  );
+/** The scoring model's reasons for a customer's risk, filled in once they arrive. */
+function scoreReasons(context, row) {
+  const cell = h("span", { class: "muted" }, row.risk === null ? "" : "…");
+  if (row.risk === null) return cell;
+  context.api
+    .get(`/api/v1/scores/customers/${row.customer_id}`)
+    .then((score) => replace(cell, reasonList(score.reasons, 2) ?? ""))
+    .catch(() => replace(cell, ""));
+  return cell;
 }
 
 async function tasksDue(context, body) {
   const { locale } = context;
   const due = context.filters.as_of || context.today;
-  const tasks = await context.api.get("/api/v1/tasks", { due_on: due, status: "open", limit: 100 });
-  const items = tasks.items ?? [];
+  const tasks = await context.api.get("/api/v1/tasks", { status: "open", due_by: due, limit: TASK_ROWS });
+  const items = tasks.items;
   if (items.length === 0) return empty(context, body, "tasks.none");
 
   const columns = [
-    { key: "due", label: locale.t("tasks.due"), cell: (task) => locale.date(task.due_on) },
-    { key: "kind", label: locale.t("tasks.kind"), cell: (task) => task.title ?? task.kind ?? task.channel },
-    { key: "customer", label: locale.t("tasks.customer"), cell: (task) => customerLink(context, task.customer_id, task.customer_name ?? task.customer_id) },
+    { key: "due", label: locale.t("tasks.due"), nowrap: true, cell: (task) => h("span", { class: task.due_on < due ? "late" : null }, locale.date(task.due_on)) },
+    { key: "kind", label: locale.t("tasks.kind"), cell: (task) => locale.t(`task.${task.kind}`) },
+    { key: "customer", label: locale.t("tasks.customer"), cell: (task) => customerLink(context, task.customer_id, task.customer_name) },
+    { key: "invoices", label: locale.t("tasks.invoices"), cell: (task) => task.invoices.map((invoice) => invoice.number).join(", ") },
     { key: "collector", label: locale.t("tasks.collector"), cell: (task) => task.collector ?? "" },
   ];
-  replace(body, table(columns, items, (task) => task.id, locale.t("tasks.title")));
+  replace(
+    body,
+    table(columns, items, (task) => task.id, locale.t("tasks.title")),
+    tasks.next_cursor ? h("p", { class: "muted" }, locale.t("tasks.more", { shown: items.length })) : null,
+  );
 }
 
 // ---------------------------------------------------------------- customers
@@ -470,11 +534,18 @@ async function customerScore(context, id, body) {
   const { locale } = context;
   const score = await context.api.get(`/api/v1/scores/customers/${encodeURIComponent(id)}`);
   const reasons = reasonList(score.reasons);
+  const trend = score.trend;
+  const change =
+    trend.previous_risk === null
+      ? null
+      : locale.t("score.change", { change: locale.signedPoints(trend.change), since: locale.date(trend.since) });
+
   replace(
     body,
-    h("p", { class: "score" }, riskBadge(locale, score.risk)),
-    score.trend === undefined ? null : h("p", {}, `${locale.t("customer.trend")}: `, figure(String(score.trend), score.trend)),
+    h("p", { class: "score" }, riskBadge(locale, score.risk), " ", locale.t("score.late_probability")),
+    h("p", { "data-trend": trend.direction }, locale.t(`score.${trend.direction}`), change ? ` · ${change}` : null),
     reasons ? [h("h3", {}, locale.t("customer.reasons")), reasons] : null,
+    h("p", { class: "muted" }, locale.t("score.scored_on", { date: locale.date(score.scored_on), version: score.model_version })),
   );
 }
 
@@ -497,8 +568,8 @@ async function customerInvoices(context, id, body) {
   };
   const columns = [
     { key: "number", label: locale.t("invoice.number"), cell: (invoice) => invoice.number },
-    { key: "issue_date", label: locale.t("invoice.issue_date"), cell: (invoice) => locale.date(invoice.issue_date) },
-    { key: "due_date", label: locale.t("invoice.due_date"), cell: (invoice) => locale.date(invoice.due_date) },
+    { key: "issue_date", label: locale.t("invoice.issue_date"), nowrap: true, cell: (invoice) => locale.date(invoice.issue_date) },
+    { key: "due_date", label: locale.t("invoice.due_date"), nowrap: true, cell: (invoice) => locale.date(invoice.due_date) },
     { key: "total", label: locale.t("invoice.total"), numeric: true, cell: (invoice) => figure(money(invoice.total), invoice.total?.amount) },
     { key: "remaining", label: locale.t("invoice.remaining"), numeric: true, cell: (invoice) => figure(money(invoice.remaining), invoice.remaining?.amount) },
     { key: "status", label: locale.t("invoice.status"), cell: state },
@@ -513,10 +584,17 @@ async function customerPayments(context, id, body) {
   if (payments.length === 0) return empty(context, body);
 
   const columns = [
-    { key: "paid_on", label: locale.t("payment.date"), cell: (payment) => locale.date(payment.paid_on) },
+    { key: "paid_on", label: locale.t("payment.date"), nowrap: true, cell: (payment) => locale.date(payment.paid_on) },
     { key: "invoice", label: locale.t("payment.invoice"), cell: (payment) => payment.invoice_number },
     { key: "amount", label: locale.t("payment.amount"), numeric: true, cell: (payment) => figure(locale.money(payment.amount?.amount, payment.amount?.currency), payment.amount?.amount) },
-    { key: "method", label: locale.t("payment.method"), cell: (payment) => (payment.reversed_at ? `${payment.method} (${locale.t("payment.reversed")})` : payment.method) },
+    {
+      key: "method",
+      label: locale.t("payment.method"),
+      cell: (payment) => {
+        const method = locale.label("method", payment.method);
+        return payment.reversed_at ? `${method} (${locale.t("payment.reversed")})` : method;
+      },
+    },
   ];
   replace(body, table(columns, payments, (payment) => payment.id, locale.t("customer.payments")));
 }
@@ -524,14 +602,20 @@ async function customerPayments(context, id, body) {
 async function dunningHistory(context, id, body) {
   const { locale } = context;
   const history = await context.api.get("/api/v1/dunning/history", { customer_id: id, limit: 100 });
-  const actions = history.items ?? [];
+  const actions = history.items;
   if (actions.length === 0) return empty(context, body);
 
+  const what = (action) => {
+    const channel = action.channel ? locale.label("channel", action.channel) : null;
+    const step = action.step_key && action.step_key !== action.channel ? action.step_key : null;
+    return [locale.label("action", action.kind), step, channel].filter(Boolean).join(" · ");
+  };
   const columns = [
-    { key: "when", label: locale.t("history.when"), cell: (action) => locale.instant(action.at ?? action.occurred_at) },
-    { key: "what", label: locale.t("history.what"), cell: (action) => action.what ?? action.step ?? action.channel },
-    { key: "who", label: locale.t("history.who"), cell: (action) => action.who ?? action.by ?? "" },
-    { key: "result", label: locale.t("history.result"), cell: (action) => action.result ?? "" },
+    { key: "when", label: locale.t("history.when"), nowrap: true, cell: (action) => h("span", { title: locale.instant(action.at) }, locale.date(action.as_of)) },
+    { key: "what", label: locale.t("history.what"), cell: what },
+    { key: "invoices", label: locale.t("tasks.invoices"), cell: (action) => action.invoices.map((invoice) => invoice.number).join(", ") },
+    { key: "who", label: locale.t("history.who"), cell: (action) => (action.actor === "dunning-run" ? locale.t("history.run") : action.actor) },
+    { key: "result", label: locale.t("history.result"), cell: (action) => locale.label("result", action.message_status ?? action.result) },
   ];
   replace(body, table(columns, actions, (action) => action.id, locale.t("customer.history")));
 }
