@@ -69,14 +69,61 @@ pub fn reconcile(
         considered: transactions.len(),
         ..RunSummary::default()
     };
-    for batch in transactions.chunks(TRANSACTIONS_PER_COMMIT) {
+
+    // Confident matches first, pass after pass: each one settles invoices,
+    // which can leave another payment a single, certain candidate.
+    let mut undecided: Vec<&TransactionToReconcile> = transactions.iter().collect();
+    loop {
+        let before = undecided.len();
+        undecided = apply_confident(db, &mut matcher, &undecided, &mut summary, now)?;
+        if undecided.len() == before {
+            break;
+        }
+    }
+
+    // The rest meets the ledger as it now stands, so a second run proposes
+    // the same suggestions and changes nothing.
+    for batch in undecided.chunks(TRANSACTIONS_PER_COMMIT) {
         db.transaction(|db| {
             batch.iter().try_for_each(|transaction| {
-                decide(db, &mut matcher, transaction, &mut summary, now)
+                let decision = proposal_for(&matcher, transaction);
+                decide(db, &mut matcher, transaction, &decision, &mut summary, now)
             })
         })?;
     }
     Ok(summary)
+}
+
+/// Applies the transactions whose match is confident and returns the others,
+/// in the same order.
+fn apply_confident<'a>(
+    db: &impl Database,
+    matcher: &mut Matcher,
+    transactions: &[&'a TransactionToReconcile],
+    summary: &mut RunSummary,
+    now: DateTime<Utc>,
+) -> Result<Vec<&'a TransactionToReconcile>, StoreError> {
+    let mut undecided = Vec::new();
+    for batch in transactions.chunks(TRANSACTIONS_PER_COMMIT) {
+        db.transaction(|db| {
+            for &transaction in batch {
+                let decision = proposal_for(matcher, transaction);
+                if matches!(decision, Decision::AutoApply(_)) {
+                    decide(db, matcher, transaction, &decision, summary, now)?;
+                } else {
+                    undecided.push(transaction);
+                }
+            }
+            Ok::<(), StoreError>(())
+        })?;
+    }
+    Ok(undecided)
+}
+
+/// What the matcher proposes for `transaction`, without what a person
+/// already refused.
+fn proposal_for(matcher: &Matcher, transaction: &TransactionToReconcile) -> Decision {
+    without_refused(matcher.propose(&transaction.payment), &transaction.refused)
 }
 
 /// Decides one transaction. A failure to apply its match is kept in the
@@ -85,13 +132,12 @@ fn decide(
     db: &impl Database,
     matcher: &mut Matcher,
     transaction: &TransactionToReconcile,
+    decision: &Decision,
     summary: &mut RunSummary,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let decision = without_refused(matcher.propose(&transaction.payment), &transaction.refused);
-
     let outcome = db.savepoint("reconcile_transaction", |db| {
-        record(db, matcher, transaction, &decision, summary, now)
+        record(db, matcher, transaction, decision, summary, now)
     });
     match outcome {
         Ok(()) => Ok(()),

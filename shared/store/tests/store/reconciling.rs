@@ -334,3 +334,35 @@ fn a_free_credit_note_netted_by_the_payer_is_set_against_the_invoice_and_freed_o
         1
     );
 }
+
+#[test]
+fn a_second_run_finds_the_suggestions_the_first_left_and_changes_nothing() {
+    let db = ledger(&[("A1", "500.00"), ("A2", "500.00")]);
+    receive(
+        &db,
+        vec![
+            credit("500.00", "ACME SA", "paiement"),
+            credit("500.00", "ACME SA", "Facture F-A1"),
+        ],
+    );
+
+    let first = run(&db);
+    let decided = count(&db, "FROM reconciliation_matches");
+    let second = run(&db);
+
+    assert_eq!(first.auto_applied, 1, "{first:?}");
+    assert_eq!(invoice(&db, "F-A1").status, InvoiceStatus::Paid);
+    assert_eq!(
+        (second.auto_applied, second.sent_to_review),
+        (0, 0),
+        "{second:?}"
+    );
+    assert_eq!(count(&db, "FROM reconciliation_matches"), decided);
+    let waiting = matches(&db, MatchStatus::Suggested);
+    assert!(
+        waiting
+            .iter()
+            .all(|suggestion| suggestion.allocations.iter().all(|a| a.number != "F-A1")),
+        "a paid invoice is still suggested: {waiting:?}"
+    );
+}
