@@ -2,8 +2,10 @@
 //! more ledger sizes, written as a Markdown and a JSON report.
 
 mod app;
+mod dunning;
 mod host;
 mod ingestion;
+mod kpi;
 mod memory;
 mod reconciliation;
 mod report;
@@ -43,6 +45,10 @@ enum Suite {
     Reconciliation,
     /// Training the payment model and refreshing every score, wasm and native.
     Scoring,
+    /// Latency of each KPI endpoint, wasm through the host and native.
+    Kpi,
+    /// A dunning run over every open invoice, wasm through the host and native.
+    Dunning,
 }
 
 impl Suite {
@@ -53,6 +59,8 @@ impl Suite {
             Suite::Ingestion => "ingestion",
             Suite::Reconciliation => "reconciliation",
             Suite::Scoring => "scoring",
+            Suite::Kpi => "kpi",
+            Suite::Dunning => "dunning",
         }
     }
 
@@ -70,6 +78,8 @@ fn run(suite: Suite, report: &mut Report, invoices: usize, cli: &Cli) -> anyhow:
         Suite::Ingestion => ingestion::run(report, invoices),
         Suite::Reconciliation => reconciliation::run(report, invoices),
         Suite::Scoring => scoring::run(report, invoices),
+        Suite::Kpi => kpi::run(report, invoices),
+        Suite::Dunning => dunning::run(report, invoices),
     }
 }
 

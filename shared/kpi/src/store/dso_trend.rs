@@ -8,11 +8,11 @@ use relance_store::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::reads::{balance, sales_by_period};
-use super::summary::{COUNTBACK_MONTHS, one_decimal, period_sales};
+use super::reads::balance;
+use super::summary::{COUNTBACK_MONTHS, FIRST_MONTHS, one_decimal, sales_back_to};
 use super::{Conditions, KpiError, rates::rates_on};
 use crate::dso::{countback_dso, standard_dso};
-use crate::period::{months_before, months_ending};
+use crate::period::months_before;
 use crate::query::KpiFilter;
 
 /// Months the standard method averages sales over.
@@ -79,18 +79,31 @@ pub fn dso_trend(
         DsoMethod::Standard => STANDARD_MONTHS,
     };
 
-    let periods = months_ending(filter.as_of, months + lookback);
-    let sales = period_sales(
-        &periods,
-        &sales_by_period(db, &portfolio, &periods)?,
-        &rates,
-    )?;
+    let first = months + lookback.min(FIRST_MONTHS);
+    let mut sales = sales_back_to(db, &portfolio, filter.as_of, 0, first, &rates)?;
+    let mut extended = first >= months + lookback;
 
     let mut points = Vec::with_capacity(months as usize);
     for back in (0..months).rev() {
         let on = months_before(filter.as_of, back);
         let receivables = rates.shown_total(&balance(db, &portfolio, on)?.total())?;
-        let earlier = &sales[back as usize..(back + lookback) as usize];
+        let mut earlier = &sales[back as usize..sales.len().min((back + lookback) as usize)];
+        if method == DsoMethod::Countback
+            && !extended
+            && !countback_dso(receivables, earlier).complete
+        {
+            let more = sales_back_to(
+                db,
+                &portfolio,
+                filter.as_of,
+                first,
+                months + lookback,
+                &rates,
+            )?;
+            sales.extend(more);
+            extended = true;
+            earlier = &sales[back as usize..(back + lookback) as usize];
+        }
 
         let (days, complete) = match method {
             DsoMethod::Countback => {

@@ -178,8 +178,9 @@ fn expected_legs(
 
     let mut params: Vec<Value> = vec![history_from.into(), as_of.into(), as_of.into()];
     params.extend(portfolio.params.iter().cloned());
-    params.extend([as_of.into(), as_of.into(), as_of.into()]);
+    params.extend([as_of.into(), as_of.into()]);
     params.extend(open_params);
+    params.push(as_of.into());
     params.extend(portfolio.params.iter().cloned());
     params.extend([as_of.into(), beyond.into(), as_of.into(), beyond.into()]);
 
@@ -199,12 +200,12 @@ fn expected_legs(
                     CASE WHEN s.promised_on >= ? AND s.promise_recorded_on <= ?
                         THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END AS promised,
                     sc.expected_payment_date AS scored, d.delay_days
-                FROM kpi_open_periods s
+                FROM {open} s
                 JOIN customers c ON c.id = s.customer_id
                 LEFT JOIN invoice_scores sc
                     ON sc.invoice_id = s.invoice_id AND substr(sc.scored_at, 1, 10) <= ?
                 LEFT JOIN delays d ON d.customer_id = s.customer_id AND d.currency = s.currency
-                WHERE {open}{}
+                WHERE 1 = 1{}
             ), legs AS (
                 SELECT currency, 'promise' AS basis, promised_on AS expected_on, due_date,
                     promised AS amount

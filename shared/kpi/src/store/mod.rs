@@ -121,26 +121,30 @@ pub(crate) fn span_class(from: NaiveDate, until: Option<NaiveDate>) -> u32 {
     (u64::BITS - days.leading_zeros()).min(LAST_SPAN_CLASS)
 }
 
-/// The condition "the run `s` is open on `day`", and its parameters: for
-/// each span class, runs starting on `day` or in the class's length before
-/// it, and not ended by `day`.
+/// The runs of days open on `day`, as a subquery to select from, and its
+/// parameters: for each span class, one index range of the runs starting on
+/// `day` or in the class's length before it, kept when not ended by `day`.
 pub(crate) fn open_on(day: NaiveDate) -> (String, Vec<Value>) {
-    let mut terms = Vec::new();
+    let mut ranges = Vec::new();
     let mut params = Vec::new();
 
     for class in 0..LAST_SPAN_CLASS {
         let earliest = day
             .checked_sub_days(Days::new(1 << class))
             .unwrap_or(NaiveDate::MIN);
-        terms.push("(s.span_class = ? AND s.open_from > ? AND s.open_from <= ?)");
-        params.extend([Value::from(class), earliest.into(), day.into()]);
+        ranges.push(
+            "SELECT * FROM kpi_open_periods WHERE span_class = ? AND open_from > ?
+             AND open_from <= ? AND open_until > ?",
+        );
+        params.extend([Value::from(class), earliest.into(), day.into(), day.into()]);
     }
-    terms.push("(s.span_class = ? AND s.open_from <= ?)");
-    params.extend([Value::from(LAST_SPAN_CLASS), day.into()]);
+    ranges.push(
+        "SELECT * FROM kpi_open_periods WHERE span_class = ? AND open_from <= ?
+         AND open_until > ?",
+    );
+    params.extend([Value::from(LAST_SPAN_CLASS), day.into(), day.into()]);
 
-    let sql = format!("({}) AND s.open_until > ?", terms.join(" OR "));
-    params.push(day.into());
-    (sql, params)
+    (format!("({})", ranges.join(" UNION ALL ")), params)
 }
 
 /// Reads a stored currency code.

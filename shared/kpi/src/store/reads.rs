@@ -111,8 +111,8 @@ pub fn balances(
                 SUM(CASE WHEN s.due_date < ? OR {disputed} THEN s.open_minor ELSE 0 END)
                     AS at_risk,
                 COUNT(*) AS invoices
-             FROM kpi_open_periods s JOIN customers c ON c.id = s.customer_id
-             WHERE {open}{}
+             FROM {open} s JOIN customers c ON c.id = s.customer_id
+             WHERE 1 = 1{}
              GROUP BY group_key, s.currency",
             portfolio.sql
         ),

@@ -196,10 +196,28 @@ fn dso_figures(
     outstanding: &Outstanding,
     rates: &ExchangeRates,
 ) -> Result<DsoFigures, KpiError> {
-    let months = months_ending(as_of, COUNTBACK_MONTHS.max(period_months));
-    let sales = period_sales(&months, &sales_by_period(db, portfolio, &months)?, rates)?;
+    let mut sales = sales_back_to(
+        db,
+        portfolio,
+        as_of,
+        0,
+        period_months.max(FIRST_MONTHS),
+        rates,
+    )?;
+    let mut countback = countback_dso(outstanding.total, &sales);
+    if !countback.complete {
+        let more = sales_back_to(
+            db,
+            portfolio,
+            as_of,
+            sales.len() as u32,
+            COUNTBACK_MONTHS,
+            rates,
+        )?;
+        sales.extend(more);
+        countback = countback_dso(outstanding.total, &sales);
+    }
 
-    let countback = countback_dso(outstanding.total, &sales);
     let standard_periods = &sales[..period_months as usize];
     let standard = standard_dso(outstanding.total, standard_periods);
     let best = best_possible_dso(outstanding.not_due, standard_periods);
@@ -215,6 +233,27 @@ fn dso_figures(
         best_possible_days: best.map(one_decimal),
         average_days_delinquent: delinquent.map(one_decimal),
     })
+}
+
+/// Months of sales read first: countback rarely needs more, and reads the
+/// rest only when it does.
+pub(crate) const FIRST_MONTHS: u32 = 4;
+
+/// Sales of the months ending on `as_of`, from the `skip`-th (0 is the most
+/// recent) up to the `until`-th excluded, most recent first.
+pub(crate) fn sales_back_to(
+    db: &impl Database,
+    portfolio: &Conditions,
+    as_of: NaiveDate,
+    skip: u32,
+    until: u32,
+    rates: &ExchangeRates,
+) -> Result<Vec<PeriodSales>, KpiError> {
+    let months: Vec<Period> = months_ending(as_of, until)
+        .into_iter()
+        .skip(skip as usize)
+        .collect();
+    period_sales(&months, &sales_by_period(db, portfolio, &months)?, rates)
 }
 
 /// Sales of each period in the reporting currency, with its days.
@@ -254,8 +293,8 @@ fn in_dunning(
     let rows = db.execute(
         &format!(
             "SELECT COUNT(*) AS invoices, COUNT(DISTINCT s.customer_id) AS customers
-             FROM kpi_open_periods s JOIN customers c ON c.id = s.customer_id
-             WHERE {open} AND s.due_date < ?
+             FROM {open} s JOIN customers c ON c.id = s.customer_id
+             WHERE s.due_date < ?
                AND (s.disputed_on IS NULL OR s.disputed_on > ?)
                AND NOT (s.promised_on IS NOT NULL AND s.promise_recorded_on <= ?
                         AND s.promised_on >= ?)
