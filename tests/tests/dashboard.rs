@@ -607,10 +607,75 @@ fn group(units: &str, separator: &str) -> String {
     let digits: Vec<char> = units.chars().collect();
     let mut grouped = String::new();
     for (index, digit) in digits.iter().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             grouped.push_str(separator);
         }
         grouped.push(*digit);
     }
     grouped
+}
+
+#[test]
+fn the_page_and_its_files_are_served_from_the_component() {
+    let packages = manifest_packages();
+    build_components(&packages.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    let app = TestApp::start(relance_app()).unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // The app's root leads to the page; any view's address is the page.
+    let root = client.get(app.url("/")).send().unwrap();
+    assert_eq!(root.status().as_u16(), 302);
+    assert_eq!(root.headers()["location"], "/dashboard/");
+    let view = client
+        .get(app.url("/dashboard/customers/12?region=Bretagne"))
+        .send()
+        .unwrap();
+    assert_eq!(view.status().as_u16(), 200);
+    assert!(
+        view.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let policy = view.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'") && policy.contains("connect-src 'self'"));
+
+    // Scripts revalidate by entity tag.
+    let script = client
+        .get(app.url("/dashboard/assets/app.js"))
+        .send()
+        .unwrap();
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let etag = script.headers()["etag"].clone();
+    let again = client
+        .get(app.url("/dashboard/assets/app.js"))
+        .header("if-none-match", etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+
+    // Who a token belongs to, and refusals in the app's JSON error format.
+    let session = client
+        .get(app.url("/dashboard/session"))
+        .bearer_auth(admin())
+        .send()
+        .unwrap();
+    assert_eq!(session.status().as_u16(), 200);
+    let session: Value = session.json().unwrap();
+    assert_eq!(session["role"], "admin");
+    assert_eq!(session["scope"], json!({ "kind": "everything" }));
+    let anonymous = client.get(app.url("/dashboard/session")).send().unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let posted = client.post(app.url("/dashboard/session")).send().unwrap();
+    assert_eq!(posted.status().as_u16(), 405);
+    let refusal: Value = posted.json().unwrap();
+    assert_eq!(refusal["error"]["code"], "method_not_allowed");
 }

@@ -107,9 +107,10 @@ export function legend(series) {
 
 /**
  * Points joined by a line: `points` are `[{ label, value }]` with numbers,
- * `null` for a month without a figure.
+ * `null` for a month without a figure; `format` writes a point's value and
+ * `formatTick` the axis.
  */
-export function lineChart({ title, points, format, width = NARROW }) {
+export function lineChart({ title, points, format, formatTick, width = NARROW }) {
   const height = 260;
   const left = 48;
   const top = 12;
@@ -126,7 +127,7 @@ export function lineChart({ title, points, format, width = NARROW }) {
       "g",
       { class: "grid" },
       s("line", { x1: left, x2: width - RIGHT_MARGIN, y1: y(tick), y2: y(tick) }),
-      s("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, format(tick)),
+      s("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, formatTick(tick)),
     ),
   );
   const path = points

@@ -428,6 +428,11 @@ export class Locale {
     return new Intl.NumberFormat(this.tag, { style: "percent", maximumFractionDigits: 1, signDisplay: "exceptZero" }).format(change);
   }
 
+  /** A whole number, grouped as the locale groups digits. */
+  integer(value) {
+    return new Intl.NumberFormat(this.tag, { maximumFractionDigits: 0 }).format(value);
+  }
+
   /** A number of days, with one decimal, as the KPI API rounds them. */
   days(value) {
     if (value === undefined || value === null) return "–";

@@ -292,10 +292,12 @@ async function dsoTrend(context, body) {
 
   replace(
     body,
+    h("p", { class: "muted caption" }, locale.t("dso.chart")),
     lineChart({
       title: locale.t("dso.chart"),
       points: points.map((point) => ({ label: locale.month(point.on), value: point.days })),
       format: (value) => locale.days(value),
+      formatTick: (tick) => locale.integer(tick),
     }),
     h(
       "details",
