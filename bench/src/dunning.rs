@@ -37,17 +37,16 @@ fn as_of() -> NaiveDate {
 pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
     eprintln!("dunning: {invoices} open invoices, through the host process");
     let hosted = through_the_host(invoices)?;
-    let label = format!("{invoices} open invoices");
     report.add(
         SUITE,
-        format!("first run, wasm through the host: {label}, every customer due at once"),
+        "first run, wasm through the host, every customer due at once",
         hosted.first.as_secs_f64(),
         "s",
         Some("< 60 s at 1,000,000 invoices"),
     );
     report.add(
         SUITE,
-        format!("next day's run, wasm through the host: {label}"),
+        "next day's run, wasm through the host",
         hosted.next_day.as_secs_f64(),
         "s",
         None,
@@ -71,14 +70,14 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
     let native = natively(invoices)?;
     report.add(
         SUITE,
-        format!("first run, native store: {label}"),
+        "first run, native store",
         native.first.as_secs_f64(),
         "s",
         None,
     );
     report.add(
         SUITE,
-        format!("next day's run, native store: {label}"),
+        "next day's run, native store",
         native.next_day.as_secs_f64(),
         "s",
         None,
