@@ -381,6 +381,20 @@ fn a_run_sends_the_right_messages_and_a_second_run_the_same_day_sends_nothing() 
     assert_eq!(preview["steps"].as_array().unwrap().len(), 2, "{preview}");
     assert_eq!(preview["held"][0]["reason"], "disputed", "{preview}");
     assert!(provider.received().is_empty(), "a preview sends nothing");
+    let first_page = desk.get("/api/v1/dunning/preview?as_of=2026-04-03&limit=1", &admin());
+    assert_eq!(
+        first_page["steps"][0]["customer_name"], "ACME SA",
+        "{first_page}"
+    );
+    let cursor = first_page["next_cursor"].as_str().unwrap();
+    let second_page = desk.get(
+        &format!("/api/v1/dunning/preview?as_of=2026-04-03&limit=1&cursor={cursor}"),
+        &admin(),
+    );
+    assert_eq!(
+        second_page["steps"][0]["customer_name"], "Globex Ltd",
+        "{second_page}"
+    );
 
     let first = desk.run("2026-04-03");
 

@@ -5,17 +5,17 @@
 //! and sends nothing more.
 
 use chrono::{NaiveDate, Utc};
-use relance_api::{ApiError, QueryParameters, invalid_parameter};
+use relance_api::{ApiError, QueryParameters};
 use relance_dunning::store::run::{Delivery, preview as preview_run, run_dunning};
 use relance_web::{authenticate, json_response, open_database};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::delivery::{Sender, deliver_due};
-use crate::job_caller;
+use crate::{id_cursor, job_caller};
 
-/// Steps shown per preview page when `limit` is not given.
-const PREVIEW_LIMIT: usize = 100;
+/// The order preview pages follow, as their cursors record it.
+const PREVIEW_SORT: &str = "customer_id";
 
 /// Runs dunning, then delivers.
 pub fn run(request: &Request) -> Result<Response, ApiError> {
@@ -62,7 +62,8 @@ pub fn deliver(request: &Request) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/v1/dunning/preview?as_of=&limit=&cursor=`: the steps the next
-/// run would record for the caller's customers, with each message rendered.
+/// run would record for the caller's customers, with each message rendered,
+/// about `limit` steps a page.
 pub fn preview(request: &Request) -> Result<Response, ApiError> {
     let db = open_database()?;
     let principal = authenticate(request, &db)?;
@@ -71,29 +72,20 @@ pub fn preview(request: &Request) -> Result<Response, ApiError> {
     let as_of = parameters
         .date("as_of")?
         .unwrap_or_else(|| Utc::now().date_naive());
-    let limit = match parameters.take("limit")? {
-        None => PREVIEW_LIMIT,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|limit| (1..=1000).contains(limit))
-            .ok_or_else(|| {
-                invalid_parameter("limit", &text, "must be a whole number from 1 to 1000")
-            })?,
-    };
-    let cursor = match parameters.take("cursor")? {
-        None => None,
-        Some(text) => Some(text.parse::<i64>().map_err(|_| {
-            invalid_parameter(
-                "cursor",
-                &text,
-                "is not a cursor this API issued; pass next_cursor",
-            )
-        })?),
-    };
+    let page = parameters.page(PREVIEW_SORT)?;
+    let after = page.cursor.as_ref().map(|cursor| cursor.id);
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
 
-    let preview = preview_run(&db, &principal.scope, as_of, cursor, limit)?;
-    json_response(200, &preview)
+    let preview = preview_run(&db, &principal.scope, as_of, after, limit)?;
+    json_response(
+        200,
+        &json!({
+            "as_of": preview.as_of,
+            "steps": preview.steps,
+            "held": preview.held,
+            "next_cursor": id_cursor(preview.next_customer, PREVIEW_SORT),
+        }),
+    )
 }
 
 /// The day judged: `?as_of=YYYY-MM-DD`, today when absent.

@@ -159,8 +159,8 @@ pub struct Preview {
     pub steps: Vec<PreparedStep>,
     /// Invoices it would hold back.
     pub held: Vec<HeldInvoice>,
-    /// Pass as `cursor` for the next customers; `None` when all were seen.
-    pub next_cursor: Option<String>,
+    /// The last customer seen, to resume after; `None` when all were seen.
+    pub next_customer: Option<i64>,
 }
 
 /// What every customer's steps are prepared with.
@@ -246,7 +246,7 @@ pub fn preview(
         as_of,
         steps: Vec::new(),
         held: Vec::new(),
-        next_cursor: None,
+        next_customer: None,
     };
 
     let mut after = cursor.unwrap_or(0);
@@ -265,7 +265,7 @@ pub fn preview(
             preview.held.extend(held);
             after = id;
             if preview.steps.len() >= limit {
-                preview.next_cursor = Some(after.to_string());
+                preview.next_customer = Some(after);
                 return Ok(preview);
             }
         }
