@@ -851,3 +851,111 @@ fn add_task(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use relance_store::NativeDatabase;
+
+    use super::*;
+
+    const NOW: &str = "2026-04-01T08:00:00.000000Z";
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    fn now() -> DateTime<Utc> {
+        NOW.parse().expect("an instant")
+    }
+
+    /// A customer with `email` (or none) and one invoice due 2026-03-31 of
+    /// which `remaining` is left; returns the database.
+    fn ledger(email: Option<&str>, remaining: &str, status: &str) -> NativeDatabase {
+        let db = NativeDatabase::open_in_memory().expect("database");
+        db.execute(
+            "INSERT INTO customers (source, external_id, name, language, collector,
+                dunning_contact_email, created_at, updated_at)
+             VALUES ('manual', 'C-1', 'ACME SA', 'fr', 'bruno', ?, ?, ?)",
+            &[email.into(), NOW.into(), NOW.into()],
+        )
+        .expect("customer");
+        db.execute(
+            "INSERT INTO invoices (source, external_id, number, customer_id, issue_date,
+                due_date, currency, total, tax, amount_paid, credited, allocated, remaining,
+                source_status, status, version, created_at, updated_at)
+             VALUES ('manual', 'inv-1', 'F-1', 1, '2026-03-01', '2026-03-31', 'EUR',
+                '1440.00', '0.00', '0.00', '0.00', '0.00', ?, ?, ?, ?, ?, ?)",
+            &[
+                remaining.into(),
+                status.into(),
+                status.into(),
+                NOW.into(),
+                NOW.into(),
+                NOW.into(),
+            ],
+        )
+        .expect("invoice");
+        db
+    }
+
+    fn outbox_statuses(db: &NativeDatabase) -> Vec<String> {
+        let rows = db
+            .execute("SELECT status FROM dunning_outbox ORDER BY id", &[])
+            .expect("outbox");
+        rows.iter()
+            .map(|row| row.text("status").expect("status").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_second_run_the_same_day_records_nothing_and_the_next_step_follows_later() {
+        let db = ledger(Some("compta@acme.example"), "440.00", "partially_paid");
+
+        let first =
+            run_dunning(&db, day("2026-04-03"), Delivery::LocalOutbox, now()).expect("first run");
+        let again =
+            run_dunning(&db, day("2026-04-03"), Delivery::LocalOutbox, now()).expect("second run");
+        let later =
+            run_dunning(&db, day("2026-04-15"), Delivery::Provider, now()).expect("later run");
+
+        assert_eq!((first.steps_taken, first.emails), (1, 1));
+        assert_eq!((again.steps_taken, again.steps_already_recorded), (0, 0));
+        assert_eq!((later.steps_taken, later.emails), (1, 1));
+        assert_eq!(outbox_statuses(&db), ["kept_locally", "pending"]);
+        let text = db
+            .execute("SELECT text_body FROM dunning_outbox WHERE id = 2", &[])
+            .expect("message");
+        let body = text
+            .first()
+            .expect("row")
+            .text("text_body")
+            .expect("text")
+            .to_owned();
+        assert!(body.contains("reste dû 440,00\u{a0}EUR"), "{body}");
+    }
+
+    #[test]
+    fn an_email_step_for_a_customer_without_an_address_asks_the_collector_for_one() {
+        let db = ledger(None, "1440.00", "open");
+
+        let run = run_dunning(&db, day("2026-04-03"), Delivery::Provider, now()).expect("run");
+
+        assert_eq!((run.steps_taken, run.emails, run.tasks), (1, 0, 1));
+        assert!(outbox_statuses(&db).is_empty());
+        let task = db
+            .execute("SELECT kind, collector FROM dunning_tasks", &[])
+            .expect("task");
+        let row = task.first().expect("one task");
+        assert_eq!(row.text("kind").expect("kind"), "update_contact");
+        assert_eq!(row.text("collector").expect("collector"), "bruno");
+    }
+
+    #[test]
+    fn a_paid_invoice_is_never_read_by_the_run() {
+        let db = ledger(Some("compta@acme.example"), "0.00", "paid");
+
+        let run = run_dunning(&db, day("2026-04-03"), Delivery::Provider, now()).expect("run");
+
+        assert_eq!((run.invoices_considered, run.steps_taken), (0, 0));
+    }
+}
