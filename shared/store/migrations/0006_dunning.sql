@@ -126,7 +126,7 @@ CREATE TABLE dunning_actions (
     collector TEXT,
     actor TEXT NOT NULL,
     result TEXT NOT NULL CHECK (result IN
-        ('queued', 'kept_locally', 'sent', 'failed', 'to_print', 'task_created', 'skipped',
+        ('queued', 'kept_locally', 'sent', 'failed', 'to_print', 'task_created',
          'reached', 'promise_to_pay', 'dispute', 'wrong_contact', 'posted', 'done')),
     detail TEXT,
     created_at TEXT NOT NULL
@@ -149,9 +149,10 @@ CREATE TABLE dunning_action_invoices (
 
 CREATE INDEX dunning_action_invoices_by_invoice ON dunning_action_invoices (invoice_id);
 
--- How far dunning went on each invoice: the last step taken (sent or, when
--- a later step was due at the same time, skipped). A step is due only when
--- its offset is beyond `offset_days`.
+-- How far dunning went on each invoice: the last step taken. Earlier steps
+-- passed over for it (several due at once) are named in the step's
+-- `dunning_actions.detail`. A step is due only when its offset is beyond
+-- `offset_days`.
 CREATE TABLE dunning_invoice_states (
     invoice_id INTEGER PRIMARY KEY REFERENCES invoices (id) ON DELETE CASCADE,
     policy_code TEXT NOT NULL,
