@@ -298,6 +298,38 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// Sends `body` as JSON with the bearer `token`, and answers the status
+    /// with the JSON body (`null` when the answer is not JSON).
+    pub fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let response = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .with_context(|| format!("cannot reach the app for {path}"))?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// `GET path` with the bearer `token`: the status and the JSON body.
+    pub fn get_json(&self, path: &str, token: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .with_context(|| format!("cannot reach the app for {path}"))?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().unwrap_or(serde_json::Value::Null)))
+    }
+
     /// Everything the host printed so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -14,7 +14,10 @@ use std::process::Command;
 use chrono::{NaiveDate, Utc};
 use relance_generator::{BulkChunks, GeneratorConfig, LedgerHistory, month_events, write_camt053};
 use relance_ledger::signature::sign;
-use relance_tests::{TestApp, build_components, relance_app, repo_root, test_secret};
+use relance_tests::{
+    TestApp, app_packages, build_components, relance_app, repo_root, served_routes, test_secret,
+};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 /// The generated ledger: two years of invoices for a few dozen customers.
@@ -42,13 +45,13 @@ struct Books {
 
 impl Books {
     fn open() -> Books {
-        let packages = manifest_packages();
+        let packages = app_packages();
         build_components(&packages.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
         let app = TestApp::start(relance_app()).unwrap();
         let mut books = Books {
             app,
             as_of: NaiveDate::MIN,
-            routes: manifest_routes(),
+            routes: served_routes().into_iter().collect(),
         };
         books.as_of = books.load_generated_ledger();
         books.run_daily_jobs();
@@ -79,7 +82,7 @@ impl Books {
             bodies.extend(chunks.finish());
             for mut body in bodies {
                 body["source"] = source.clone().into();
-                let (status, answer) = self.send("POST", "/api/v1/invoices", &admin(), Some(&body));
+                let (status, answer) = self.post("/api/v1/invoices", &admin(), &body);
                 assert_eq!(status, 200, "{answer}");
                 assert_eq!(answer["failed"], 0, "{answer}");
             }
@@ -139,37 +142,25 @@ impl Books {
         ] {
             if self.routes.contains(route) {
                 let path = format!("{route}?as_of={as_of}");
-                let (status, answer) = self.send("POST", &path, &job, Some(&json!({})));
+                let (status, answer) = self.post(&path, &job, &json!({}));
                 assert_eq!(status, 200, "{route}: {answer}");
             }
         }
     }
 
-    fn send(&self, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
-        let mut request = self
-            .app
-            .client
-            .request(method.parse().unwrap(), self.app.url(path))
-            .bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request.send().unwrap();
-        (
-            response.status().as_u16(),
-            response.json().unwrap_or(Value::Null),
-        )
+    fn post(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        self.app.send_json(Method::POST, path, token, body).unwrap()
     }
 
     fn get(&self, path: &str, token: &str) -> Value {
-        let (status, body) = self.send("GET", path, token, None);
+        let (status, body) = self.app.get_json(path, token).unwrap();
         assert_eq!(status, 200, "GET {path}: {body}");
         body
     }
 
     fn token(&self, role: &str, person: Option<&str>) -> String {
         let body = json!({ "name": format!("dashboard {role}"), "role": role, "person": person });
-        let (status, created) = self.send("POST", "/api/v1/tokens", &admin(), Some(&body));
+        let (status, created) = self.post("/api/v1/tokens", &admin(), &body);
         assert_eq!(status, 201, "{created}");
         created["token"].as_str().unwrap().to_owned()
     }
@@ -194,36 +185,6 @@ impl Books {
 
 fn admin() -> String {
     test_secret("admin_token")
-}
-
-fn read_manifest() -> toml::Table {
-    let text = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap();
-    toml::from_str(&text).unwrap()
-}
-
-/// Every package the manifest's build commands build (`-p <package>`): the
-/// host loads every component, so every one must be built.
-fn manifest_packages() -> Vec<String> {
-    let manifest = read_manifest();
-    let components = manifest["component"].as_table().unwrap();
-    components
-        .values()
-        .filter_map(|component| {
-            let command = component.get("build")?.get("command")?.as_str()?;
-            let words: Vec<&str> = command.split_whitespace().collect();
-            let at = words.iter().position(|word| *word == "-p")?;
-            words.get(at + 1).map(|package| package.to_string())
-        })
-        .collect()
-}
-
-fn manifest_routes() -> BTreeSet<String> {
-    read_manifest()["trigger"]["http"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|trigger| trigger["route"].as_str().map(str::to_owned))
-        .collect()
 }
 
 /// Runs the browser scenario with `plan` and returns what the page showed.
@@ -617,7 +578,7 @@ fn group(units: &str, separator: &str) -> String {
 
 #[test]
 fn the_page_and_its_files_are_served_from_the_component() {
-    let packages = manifest_packages();
+    let packages = app_packages();
     build_components(&packages.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
     let app = TestApp::start(relance_app()).unwrap();
     let client = reqwest::blocking::Client::builder()

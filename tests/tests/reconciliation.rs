@@ -62,32 +62,11 @@ impl Books {
     }
 
     fn send(&self, method: Method, path: &str, token: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .app
-            .client
-            .request(method, self.app.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .unwrap();
-        (
-            response.status().as_u16(),
-            response.json().unwrap_or(Value::Null),
-        )
+        self.app.send_json(method, path, token, body).unwrap()
     }
 
     fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        let response = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .bearer_auth(token)
-            .send()
-            .unwrap();
-        (
-            response.status().as_u16(),
-            response.json().unwrap_or(Value::Null),
-        )
+        self.app.get_json(path, token).unwrap()
     }
 
     /// Uploads a CSV statement of `rows` (amount, payer, remittance).
