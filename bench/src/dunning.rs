@@ -12,13 +12,11 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use chrono::{Days, NaiveDate, Utc};
 use relance_dunning::store::run::{Delivery, run_dunning};
 use relance_store::{Database, NativeDatabase, Value};
-use relance_tests::{TestApp, relance_app, test_secret};
-use serde_json::Value as Json;
 
+use crate::app::HostProcess;
 use crate::report::Report;
 
 const SUITE: &str = "dunning";
@@ -100,35 +98,10 @@ struct Timed {
 }
 
 fn through_the_host(invoices: usize) -> anyhow::Result<Timed> {
-    crate::reconciliation::build_host()?;
-    crate::app::build_every_component()?;
-    let scratch = tempfile::tempdir()?;
-    let state_dir = scratch.path().join("state");
-    let app = TestApp::start(relance_app().state_dir(&state_dir))?;
+    let host = HostProcess::start()?;
+    seed(&host.database()?, invoices)?;
 
-    let db = NativeDatabase::open(state_dir.join("sqlite_db.db"))?;
-    seed(&db, invoices)?;
-    drop(db);
-
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(3_600))
-        .build()?;
-    let run = |day: NaiveDate| -> anyhow::Result<(Duration, Json)> {
-        let started = Instant::now();
-        let response = client
-            .post(app.url(&format!("/jobs/dunning/run?as_of={day}")))
-            .bearer_auth(test_secret("job_token"))
-            .send()?;
-        let elapsed = started.elapsed();
-        let status = response.status();
-        let body: Json = response.json().context("the run's answer is JSON")?;
-        anyhow::ensure!(
-            status.is_success(),
-            "POST /jobs/dunning/run answered {status}: {body}"
-        );
-        Ok((elapsed, body))
-    };
-
+    let run = |day: NaiveDate| host.run_job(&format!("/jobs/dunning/run?as_of={day}"));
     let (first, summary) = run(as_of())?;
     let (next_day, _) = run(next_day())?;
     let steps = summary["run"]["steps_taken"].as_u64().unwrap_or(0);

@@ -9,10 +9,8 @@
 //! its camt.053 statements and stored as the statement upload stores them,
 //! so the timed run is the reconciliation alone.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use chrono::Utc;
 use relance_bank_statements::{Statement, parse_statement};
 use relance_generator::{BulkChunks, GeneratorConfig, LedgerHistory, write_camt053};
@@ -21,9 +19,9 @@ use relance_matching::MatchingPolicy;
 use relance_store::bank::{SourcedTransaction, TransactionSource, store_transactions};
 use relance_store::reconciliation::reconcile;
 use relance_store::{Database, NativeDatabase};
-use relance_tests::{TestApp, relance_app, test_secret};
 use serde_json::Value;
 
+use crate::app::HostProcess;
 use crate::memory;
 use crate::report::Report;
 
@@ -181,43 +179,17 @@ impl Timed {
 /// Loads the ledger into a `relance up` process, stores the transactions
 /// into its database, and times `POST /jobs/reconcile`.
 fn through_the_host(workload: &Workload) -> anyhow::Result<Timed> {
-    build_host()?;
-    crate::app::build_every_component()?;
-    let scratch = tempfile::tempdir()?;
-    let state_dir = scratch.path().join("state");
-    let app = TestApp::start(relance_app().state_dir(&state_dir))?;
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(3_600))
-        .build()?;
+    let host = HostProcess::start()?;
+    host.load_invoices(&workload.bulk_bodies)?;
+    store_statements(&host.database()?, &workload.statements)?;
 
-    let admin = test_secret("admin_token");
-    for body in &workload.bulk_bodies {
-        let response = client
-            .post(app.url("/api/v1/invoices"))
-            .bearer_auth(&admin)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()?;
-        expect_success(response, "POST /api/v1/invoices")?;
-    }
-
-    let db = NativeDatabase::open(state_dir.join("sqlite_db.db"))?;
-    store_statements(&db, &workload.statements)?;
-    drop(db);
-
-    let started = Instant::now();
-    let response = client
-        .post(app.url("/jobs/reconcile"))
-        .bearer_auth(test_secret("job_token"))
-        .send()?;
-    let summary = expect_success(response, "POST /jobs/reconcile")?;
-    let elapsed = started.elapsed();
+    let (elapsed, summary) = host.run_job("/jobs/reconcile")?;
 
     Ok(Timed {
         elapsed,
         transactions: considered(&summary, workload)?,
         auto_applied: summary["auto_applied"].as_u64().unwrap_or(0),
-        peak_mib: memory::process_peak_mib(app.pid()),
+        peak_mib: memory::process_peak_mib(host.app.pid()),
     })
 }
 
@@ -275,40 +247,4 @@ fn considered(summary: &Value, workload: &Workload) -> anyhow::Result<usize> {
         workload.transactions
     );
     Ok(considered)
-}
-
-fn expect_success(response: reqwest::blocking::Response, what: &str) -> anyhow::Result<Value> {
-    let status = response.status();
-    let text = response.text()?;
-    anyhow::ensure!(status.is_success(), "{what} answered {status}: {text}");
-    serde_json::from_str(&text).with_context(|| format!("{what} answered no JSON: {text}"))
-}
-
-/// Builds the `relance` binary beside this one, in the same profile, so the
-/// host process runs the code being measured.
-pub(crate) fn build_host() -> anyhow::Result<()> {
-    let exe = std::env::current_exe()?;
-    let profile = exe
-        .parent()
-        .and_then(Path::file_name)
-        .and_then(|name| name.to_str())
-        .unwrap_or("debug");
-    let mut command =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.current_dir(relance_tests::repo_root()).args([
-        "build",
-        "--quiet",
-        "-p",
-        "relance-host",
-        "--bin",
-        "relance",
-    ]);
-    if profile == "release" {
-        command.arg("--release");
-    }
-    let status = command
-        .status()
-        .context("cannot run cargo to build relance")?;
-    anyhow::ensure!(status.success(), "building the relance binary failed");
-    Ok(())
 }

@@ -6,7 +6,6 @@
 //! times, the refresh with nothing changed, and what training measured on
 //! the generated ledger's most recent invoices.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -20,9 +19,9 @@ use relance_scoring::alerts::AlertPolicy;
 use relance_scoring::model::TrainingSettings;
 use relance_scoring::store;
 use relance_store::{Database, NativeDatabase, record_allocation};
-use relance_tests::{TestApp, relance_app, test_secret};
 use serde_json::Value;
 
+use crate::app::HostProcess;
 use crate::report::Report;
 
 const SUITE: &str = "scoring";
@@ -226,38 +225,11 @@ fn allocate(db: &impl Database, allocations: &[Allocation]) -> anyhow::Result<()
 /// Loads the invoices through the bulk API of a `relance up` process,
 /// records the payments into its database, and times the two jobs.
 fn through_the_host(workload: &Workload) -> anyhow::Result<Timed> {
-    build_relance()?;
-    crate::app::build_every_component()?;
-    let scratch = tempfile::tempdir()?;
-    let state_dir = scratch.path().join("state");
-    let app = TestApp::start(relance_app().state_dir(&state_dir))?;
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(3_600))
-        .build()?;
+    let host = HostProcess::start()?;
+    host.load_invoices(&workload.bulk_bodies)?;
+    allocate(&host.database()?, &workload.allocations)?;
 
-    let admin = test_secret("admin_token");
-    for body in &workload.bulk_bodies {
-        let response = client
-            .post(app.url("/api/v1/invoices"))
-            .bearer_auth(&admin)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()?;
-        expect_success(response, "POST /api/v1/invoices")?;
-    }
-    let db = NativeDatabase::open(state_dir.join("sqlite_db.db"))?;
-    allocate(&db, &workload.allocations)?;
-    drop(db);
-
-    let job = |route: &str| -> anyhow::Result<(Duration, Value)> {
-        let started = Instant::now();
-        let response = client
-            .post(app.url(&format!("{route}?as_of={}", workload.as_of)))
-            .bearer_auth(test_secret("job_token"))
-            .send()?;
-        let answer = expect_success(response, route)?;
-        Ok((started.elapsed(), answer))
-    };
+    let job = |route: &str| host.run_job(&format!("{route}?as_of={}", workload.as_of));
     let (train, trained) = job("/jobs/scoring/train")?;
     let (refresh, refreshed) = job("/jobs/scoring/refresh")?;
     let (idle_refresh, _) = job("/jobs/scoring/refresh")?;
@@ -303,38 +275,4 @@ fn natively(workload: &Workload) -> anyhow::Result<Timed> {
         trained: serde_json::to_value(&trained)?,
         refreshed: serde_json::to_value(&refreshed)?,
     })
-}
-
-fn expect_success(response: reqwest::blocking::Response, what: &str) -> anyhow::Result<Value> {
-    let status = response.status();
-    let text = response.text()?;
-    anyhow::ensure!(status.is_success(), "{what} answered {status}: {text}");
-    serde_json::from_str(&text).with_context(|| format!("{what} answered no JSON: {text}"))
-}
-
-/// Builds the `relance` binary the host process runs, in this binary's
-/// profile, so the host measured is the code being measured.
-fn build_relance() -> anyhow::Result<()> {
-    let release = std::env::current_exe()?
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|profile| profile == "release");
-    let mut command =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.current_dir(relance_tests::repo_root()).args([
-        "build",
-        "--quiet",
-        "-p",
-        "relance-host",
-        "--bin",
-        "relance",
-    ]);
-    if release {
-        command.arg("--release");
-    }
-    anyhow::ensure!(
-        command.status().context("cannot run cargo")?.success(),
-        "building the relance binary failed"
-    );
-    Ok(())
 }
