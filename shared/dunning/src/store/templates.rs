@@ -152,7 +152,11 @@ mod tests {
         let english = get_template(&db, "reminder", Language::English).expect("english");
         assert_eq!(english.subject, "Overdue: {{customer.name}}");
         assert!(!english.built_in);
-        assert!(get_template(&db, "reminder", Language::French).expect("french").built_in);
+        assert!(
+            get_template(&db, "reminder", Language::French)
+                .expect("french")
+                .built_in
+        );
         assert_eq!(list_templates(&db).expect("list").len(), 8);
         let parsed = book.find("reminder", Language::English).expect("parsed");
         assert_eq!(parsed.language, Language::English);
