@@ -51,7 +51,8 @@ CREATE INDEX kpi_invoices_by_customer ON kpi_invoices (customer_id, issue_date);
 -- `open_from` up to but excluding `open_until` ('9999-12-31' while it still
 -- owes it). `span_class` sorts runs by length (a run of n days has class
 -- bits(n), capped at 12 for long and unfinished runs) so that the runs open
--- on a day are found by a few short index ranges.
+-- on a day are found by a few short ranges of the table, which is stored in
+-- that order (an invoice's runs start on different days).
 CREATE TABLE kpi_open_periods (
     invoice_id INTEGER NOT NULL,
     customer_id INTEGER NOT NULL,
@@ -65,12 +66,31 @@ CREATE TABLE kpi_open_periods (
     promised_on TEXT,
     promise_recorded_on TEXT,
     promised_minor INTEGER,
-    paused_until TEXT
-);
-
-CREATE INDEX kpi_open_periods_by_span ON kpi_open_periods (span_class, open_from);
+    paused_until TEXT,
+    PRIMARY KEY (span_class, open_from, invoice_id)
+) WITHOUT ROWID;
 
 CREATE INDEX kpi_open_periods_by_invoice ON kpi_open_periods (invoice_id);
+
+-- The whole ledger day by day, kept with the tables above by the rebuild,
+-- for the figures of every customer at once: the invoices issued that day
+-- and their sales; the change that day in the runs open and in what they
+-- owe (runs starting add, runs ending subtract), so that the sums of the
+-- changes up to a day are the runs open on it and what they owe; the
+-- payments received that day and never undone, their amount, and their
+-- amount times their days after due.
+CREATE TABLE kpi_ledger_days (
+    day TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    invoices_issued INTEGER NOT NULL,
+    sales_minor INTEGER NOT NULL,
+    runs_change INTEGER NOT NULL,
+    owed_change_minor INTEGER NOT NULL,
+    payments_kept INTEGER NOT NULL,
+    kept_minor INTEGER NOT NULL,
+    kept_days_minor INTEGER NOT NULL,
+    PRIMARY KEY (day, currency)
+) WITHOUT ROWID;
 
 -- Payments received on receivables, with how many days after the due date
 -- each came (negative when early) and the day it was undone, if it was.
@@ -84,8 +104,14 @@ CREATE TABLE kpi_payments (
     amount_minor INTEGER NOT NULL
 );
 
-CREATE INDEX kpi_payments_by_day ON kpi_payments (paid_on);
+-- Both indexes hold every column the reads of payments over a period need.
+CREATE INDEX kpi_payments_by_day ON kpi_payments
+    (paid_on, undone_on, customer_id, currency, amount_minor, days_after_due);
 
-CREATE INDEX kpi_payments_by_customer ON kpi_payments (customer_id, paid_on);
+CREATE INDEX kpi_payments_by_customer ON kpi_payments
+    (customer_id, paid_on, undone_on, currency, amount_minor, days_after_due);
 
 CREATE INDEX kpi_payments_by_invoice ON kpi_payments (invoice_id);
+
+CREATE INDEX kpi_payments_undone ON kpi_payments (paid_on, undone_on)
+    WHERE undone_on IS NOT NULL;

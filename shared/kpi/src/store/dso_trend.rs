@@ -8,7 +8,7 @@ use relance_store::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::reads::balance;
+use super::reads::receivables;
 use super::summary::{COUNTBACK_MONTHS, FIRST_MONTHS, one_decimal, sales_back_to};
 use super::{Conditions, KpiError, rates::rates_on};
 use crate::dso::{countback_dso, standard_dso};
@@ -86,7 +86,7 @@ pub fn dso_trend(
     let mut points = Vec::with_capacity(months as usize);
     for back in (0..months).rev() {
         let on = months_before(filter.as_of, back);
-        let receivables = rates.shown_total(&balance(db, &portfolio, on)?.total())?;
+        let receivables = rates.shown_total(&receivables(db, &portfolio, on)?)?;
         let mut earlier = &sales[back as usize..sales.len().min((back + lookback) as usize)];
         if method == DsoMethod::Countback
             && !extended

@@ -167,14 +167,7 @@ fn expected_legs(
 ) -> Result<Vec<Leg>, KpiError> {
     let history_from = months_before(as_of, HISTORY_MONTHS);
     let (open, open_params) = open_on(as_of);
-    let customers = if portfolio.sql.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " AND p.customer_id IN (SELECT c.id FROM customers c WHERE 1 = 1{})",
-            portfolio.sql
-        )
-    };
+    let customers = portfolio.customers_in("p.customer_id");
 
     let mut params: Vec<Value> = vec![history_from.into(), as_of.into(), as_of.into()];
     params.extend(portfolio.params.iter().cloned());
@@ -201,7 +194,6 @@ fn expected_legs(
                         THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END AS promised,
                     sc.expected_payment_date AS scored, d.delay_days
                 FROM {open} s
-                JOIN customers c ON c.id = s.customer_id
                 LEFT JOIN invoice_scores sc
                     ON sc.invoice_id = s.invoice_id AND substr(sc.scored_at, 1, 10) <= ?
                 LEFT JOIN delays d ON d.customer_id = s.customer_id AND d.currency = s.currency
@@ -224,7 +216,7 @@ fn expected_legs(
                 MIN(MAX(due_date, ?), ?) AS due_on,
                 SUM(amount) AS amount
             FROM legs GROUP BY 1, 2, 3, 4",
-            portfolio.sql
+            portfolio.customers_in("s.customer_id")
         ),
         &params,
     )?;

@@ -97,6 +97,18 @@ impl Conditions {
         conditions
     }
 
+    /// ` AND <column> IN (the portfolio's customer ids)`, or nothing for the
+    /// whole ledger; it takes [`Conditions::params`].
+    pub fn customers_in(&self, column: &str) -> String {
+        if self.sql.is_empty() {
+            return String::new();
+        }
+        format!(
+            " AND {column} IN (SELECT c.id FROM customers c WHERE 1 = 1{})",
+            self.sql
+        )
+    }
+
     /// Appends ` AND <condition>` with its parameters.
     pub fn add(&mut self, condition: &str, params: impl IntoIterator<Item = Value>) {
         self.sql.push_str(" AND ");

@@ -78,7 +78,6 @@ pub fn balances(
     day: NaiveDate,
     grouping: Option<Grouping>,
 ) -> Result<BTreeMap<GroupKey, Balance>, StoreError> {
-    let (key, name) = grouping.map_or(("NULL", "NULL"), |g| (g.key, g.name));
     let bound = |bucket: AgingBucket| Value::from(bucket.earliest_due_date(day));
     let disputed = "(s.disputed_on IS NOT NULL AND s.disputed_on <= ?)";
     let (open, open_params) = open_on(day);
@@ -99,25 +98,39 @@ pub fn balances(
     params.extend(open_params);
     params.extend(portfolio.params.iter().cloned());
 
-    let rows = db.execute(
-        &format!(
-            "SELECT CAST({key} AS TEXT) AS group_key, {name} AS group_name, s.currency,
-                SUM(CASE WHEN s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b0,
-                SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b1,
-                SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b2,
-                SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b3,
-                SUM(CASE WHEN s.due_date < ? THEN s.open_minor ELSE 0 END) AS b4,
-                SUM(CASE WHEN {disputed} THEN s.open_minor ELSE 0 END) AS disputed,
-                SUM(CASE WHEN s.due_date < ? OR {disputed} THEN s.open_minor ELSE 0 END)
-                    AS at_risk,
-                COUNT(*) AS invoices
-             FROM {open} s JOIN customers c ON c.id = s.customer_id
-             WHERE 1 = 1{}
-             GROUP BY group_key, s.currency",
-            portfolio.sql
+    let sums = format!(
+        "SUM(CASE WHEN s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b0,
+            SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b1,
+            SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b2,
+            SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b3,
+            SUM(CASE WHEN s.due_date < ? THEN s.open_minor ELSE 0 END) AS b4,
+            SUM(CASE WHEN {disputed} THEN s.open_minor ELSE 0 END) AS disputed,
+            SUM(CASE WHEN s.due_date < ? OR {disputed} THEN s.open_minor ELSE 0 END) AS at_risk,
+            COUNT(*) AS invoices"
+    );
+    let in_portfolio = portfolio.customers_in("s.customer_id");
+
+    // Sum by customer first, so customers are read once each, not once per
+    // invoice; without groups, the customers are not read at all.
+    let sql = match grouping {
+        None => format!(
+            "SELECT NULL AS group_key, NULL AS group_name, s.currency, {sums}
+             FROM {open} s WHERE 1 = 1{in_portfolio}
+             GROUP BY s.currency"
         ),
-        &params,
-    )?;
+        Some(Grouping { key, name }) => format!(
+            "SELECT CAST({key} AS TEXT) AS group_key, {name} AS group_name, s.currency,
+                SUM(s.b0) AS b0, SUM(s.b1) AS b1, SUM(s.b2) AS b2, SUM(s.b3) AS b3,
+                SUM(s.b4) AS b4, SUM(s.disputed) AS disputed, SUM(s.at_risk) AS at_risk,
+                SUM(s.invoices) AS invoices
+             FROM (SELECT s.customer_id, s.currency, {sums}
+                   FROM {open} s WHERE 1 = 1{in_portfolio}
+                   GROUP BY s.customer_id, s.currency) s
+             JOIN customers c ON c.id = s.customer_id
+             GROUP BY group_key, s.currency"
+        ),
+    };
+    let rows = db.execute(&sql, &params)?;
 
     let mut groups: BTreeMap<GroupKey, Balance> = BTreeMap::new();
     for row in rows.iter() {
@@ -154,6 +167,42 @@ pub fn balance(
         .unwrap_or_default())
 }
 
+/// Everything the portfolio owed on `day`, by currency: [`balance`]'s total
+/// without the buckets, for reads that need nothing more.
+pub fn receivables(
+    db: &impl Database,
+    portfolio: &Conditions,
+    day: NaiveDate,
+) -> Result<CurrencyAmounts, StoreError> {
+    let rows = if portfolio.sql.is_empty() {
+        db.execute(
+            "SELECT currency, SUM(owed_change_minor) AS owed FROM kpi_ledger_days
+             WHERE day <= ? GROUP BY currency HAVING SUM(runs_change) > 0",
+            &[day.into()],
+        )?
+    } else {
+        let (open, mut params) = open_on(day);
+        params.extend(portfolio.params.iter().cloned());
+        db.execute(
+            &format!(
+                "SELECT s.currency, SUM(s.open_minor) AS owed FROM {open} s
+                 WHERE 1 = 1{} GROUP BY s.currency",
+                portfolio.customers_in("s.customer_id")
+            ),
+            &params,
+        )?
+    };
+
+    let mut owed = CurrencyAmounts::default();
+    for row in rows.iter() {
+        owed.add_minor_units(
+            stored_currency(row.text("currency")?)?,
+            row.integer("owed")?,
+        );
+    }
+    Ok(owed)
+}
+
 /// Invoiced in each period (tax included), in the order given.
 pub fn sales_by_period(
     db: &impl Database,
@@ -168,36 +217,36 @@ pub fn sales_by_period(
         return Ok(sales);
     };
 
-    let mut cases = String::new();
-    let mut params = Vec::new();
-    for (index, period) in periods.iter().enumerate() {
-        cases.push_str(&format!(
-            " WHEN s.issue_date > ? AND s.issue_date <= ? THEN {index}"
-        ));
-        params.extend([Value::from(period.after), Value::from(period.to)]);
-    }
-    params.extend([Value::from(first), Value::from(last)]);
+    let mut params = vec![Value::from(first), Value::from(last)];
     params.extend(portfolio.params.iter().cloned());
 
-    let rows = db.execute(
-        &format!(
-            "SELECT CASE{cases} END AS period, s.currency, SUM(s.total_minor) AS sales
-             FROM kpi_invoices s JOIN customers c ON c.id = s.customer_id
+    // Sums by day, kept for the whole ledger or straight off the issue date
+    // index; each day is then counted in the first period holding it.
+    let sql = if portfolio.sql.is_empty() {
+        "SELECT day AS issue_date, currency, sales_minor AS sales FROM kpi_ledger_days
+         WHERE day > ? AND day <= ? AND invoices_issued > 0"
+            .to_owned()
+    } else {
+        format!(
+            "SELECT s.issue_date, s.currency, SUM(s.total_minor) AS sales
+             FROM kpi_invoices s
              WHERE s.issue_date > ? AND s.issue_date <= ?{}
-             GROUP BY period, s.currency",
-            portfolio.sql
-        ),
-        &params,
-    )?;
+             GROUP BY s.issue_date, s.currency",
+            portfolio.customers_in("s.customer_id")
+        )
+    };
+    let rows = db.execute(&sql, &params)?;
 
     for row in rows.iter() {
-        let Some(index) = row.optional_integer("period")? else {
+        let issued = row.date("issue_date")?;
+        let Some(index) = periods
+            .iter()
+            .position(|p| p.after < issued && issued <= p.to)
+        else {
             continue;
         };
         let currency = stored_currency(row.text("currency")?)?;
-        if let Some(period) = usize::try_from(index).ok().and_then(|i| sales.get_mut(i)) {
-            period.add_minor_units(currency, row.integer("sales")?);
-        }
+        sales[index].add_minor_units(currency, row.integer("sales")?);
     }
     Ok(sales)
 }
@@ -228,25 +277,36 @@ pub fn collections(
     period: &Period,
     as_of: NaiveDate,
 ) -> Result<Collections, StoreError> {
-    let mut params = vec![
-        Value::from(period.after),
-        Value::from(period.to),
-        Value::from(as_of),
-    ];
-    params.extend(portfolio.params.iter().cloned());
+    let mut params = vec![Value::from(period.after), Value::from(period.to)];
 
-    let rows = db.execute(
-        &format!(
+    // For the whole ledger, the payments never undone are summed by day
+    // already: only those undone are read one by one.
+    let sql = if portfolio.sql.is_empty() {
+        params.extend([period.after.into(), period.to.into(), as_of.into()]);
+        "SELECT currency, SUM(received) AS received, SUM(received_days) AS received_days
+         FROM (SELECT currency, kept_minor AS received, kept_days_minor AS received_days
+               FROM kpi_ledger_days WHERE day > ? AND day <= ? AND payments_kept > 0
+               UNION ALL
+               SELECT currency, amount_minor, amount_minor * days_after_due
+               FROM kpi_payments
+               WHERE undone_on IS NOT NULL AND paid_on > ? AND paid_on <= ?
+                 AND undone_on > ?)
+         GROUP BY currency"
+            .to_owned()
+    } else {
+        params.push(as_of.into());
+        params.extend(portfolio.params.iter().cloned());
+        format!(
             "SELECT s.currency, SUM(s.amount_minor) AS received,
                 SUM(s.amount_minor * s.days_after_due) AS received_days
-             FROM kpi_payments s JOIN customers c ON c.id = s.customer_id
+             FROM kpi_payments s
              WHERE s.paid_on > ? AND s.paid_on <= ?
                AND (s.undone_on IS NULL OR s.undone_on > ?){}
              GROUP BY s.currency",
-            portfolio.sql
-        ),
-        &params,
-    )?;
+            portfolio.customers_in("s.customer_id")
+        )
+    };
+    let rows = db.execute(&sql, &params)?;
 
     let mut collections = Collections::default();
     for row in rows.iter() {

@@ -81,6 +81,7 @@ fn rebuild_batch(db: &impl Database) -> Result<usize, KpiError> {
         history.add(&row, documents)?;
     }
 
+    count_in_ledger_days(db, last, -1)?;
     for table in ["kpi_invoices", "kpi_open_periods", "kpi_payments"] {
         db.execute(
             &format!("DELETE FROM {table} WHERE invoice_id IN {STALE}"),
@@ -88,12 +89,55 @@ fn rebuild_batch(db: &impl Database) -> Result<usize, KpiError> {
         )?;
     }
     history.write(db)?;
+    count_in_ledger_days(db, last, 1)?;
     db.execute(
         "DELETE FROM kpi_stale_invoices WHERE invoice_id <= ?",
         &stale,
     )?;
 
     Ok(count)
+}
+
+/// Adds the stale invoices' rebuilt rows to the ledger's days (`sign` 1),
+/// or takes them away (`sign` -1) before they are deleted.
+fn count_in_ledger_days(db: &impl Database, last: i64, sign: i64) -> Result<(), StoreError> {
+    let mut params = vec![Value::Integer(sign); 7];
+    params.extend(vec![Value::Integer(last); 4]);
+
+    db.execute(
+        &format!(
+            "INSERT INTO kpi_ledger_days
+                (day, currency, invoices_issued, sales_minor, runs_change, owed_change_minor,
+                 payments_kept, kept_minor, kept_days_minor)
+             SELECT day, currency, ? * SUM(issued), ? * SUM(sales), ? * SUM(runs),
+                ? * SUM(owed), ? * SUM(kept), ? * SUM(kept_minor), ? * SUM(kept_days)
+             FROM (SELECT issue_date AS day, currency, 1 AS issued, total_minor AS sales,
+                       0 AS runs, 0 AS owed, 0 AS kept, 0 AS kept_minor, 0 AS kept_days
+                   FROM kpi_invoices WHERE invoice_id IN {STALE}
+                   UNION ALL
+                   SELECT open_from, currency, 0, 0, 1, open_minor, 0, 0, 0
+                   FROM kpi_open_periods WHERE invoice_id IN {STALE}
+                   UNION ALL
+                   SELECT open_until, currency, 0, 0, -1, -open_minor, 0, 0, 0
+                   FROM kpi_open_periods WHERE invoice_id IN {STALE}
+                   UNION ALL
+                   SELECT paid_on, currency, 0, 0, 0, 0, 1, amount_minor,
+                       amount_minor * days_after_due
+                   FROM kpi_payments WHERE invoice_id IN {STALE} AND undone_on IS NULL)
+             WHERE true
+             GROUP BY day, currency
+             ON CONFLICT (day, currency) DO UPDATE SET
+                invoices_issued = invoices_issued + excluded.invoices_issued,
+                sales_minor = sales_minor + excluded.sales_minor,
+                runs_change = runs_change + excluded.runs_change,
+                owed_change_minor = owed_change_minor + excluded.owed_change_minor,
+                payments_kept = payments_kept + excluded.payments_kept,
+                kept_minor = kept_minor + excluded.kept_minor,
+                kept_days_minor = kept_days_minor + excluded.kept_days_minor"
+        ),
+        &params,
+    )?;
+    Ok(())
 }
 
 /// A credit note or payment as stored, amounts still text.
@@ -353,4 +397,135 @@ fn minor_units(text: &str, currency: Currency, column: &str) -> Result<i64, Stor
             expected: "an amount in the invoice's currency",
             found: format!("{text:?}"),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use relance_store::NativeDatabase;
+
+    use super::*;
+
+    const NOW: &str = "2026-03-01T00:00:00.000000Z";
+
+    fn add_invoice(db: &NativeDatabase, id: i64, currency: &str, issued: &str, due: &str) {
+        db.execute(
+            "INSERT INTO invoices (id, source, external_id, number, customer_id, issue_date,
+                due_date, currency, total, tax, amount_paid, credited, allocated, remaining,
+                source_status, status, version, created_at, updated_at)
+             VALUES (?, 'erp', ?, ?, 1, ?, ?, ?, '100.00', '0', '0', '0', '0', '100.00',
+                'open', 'open', ?, ?, ?)",
+            &[
+                id.into(),
+                format!("inv-{id}").into(),
+                format!("F-{id}").into(),
+                issued.into(),
+                due.into(),
+                currency.into(),
+                NOW.into(),
+                NOW.into(),
+                NOW.into(),
+            ],
+        )
+        .expect("invoice");
+    }
+
+    fn add_payment(db: &NativeDatabase, invoice_id: i64, currency: &str, paid_on: &str) {
+        db.execute(
+            "INSERT INTO allocations (source, external_id, invoice_id, currency, amount,
+                paid_on, method, created_at)
+             VALUES ('bank', ?, ?, ?, '40.00', ?, 'bank_transfer', ?)",
+            &[
+                format!("pay-{invoice_id}-{paid_on}").into(),
+                invoice_id.into(),
+                currency.into(),
+                paid_on.into(),
+                NOW.into(),
+            ],
+        )
+        .expect("payment");
+        db.execute(
+            "UPDATE invoices SET updated_at = ? WHERE id = ?",
+            &[NOW.into(), invoice_id.into()],
+        )
+        .expect("invoice marked");
+    }
+
+    /// The ledger's days as kept, and as summed again from the rebuilt rows.
+    fn ledger_days(db: &NativeDatabase) -> (Vec<String>, Vec<String>) {
+        let read = |sql: &str| -> Vec<String> {
+            db.execute(sql, &[])
+                .expect("read")
+                .iter()
+                .map(|row| {
+                    format!(
+                        "{} {} {} {} {} {} {} {} {}",
+                        row.text("day").expect("day"),
+                        row.text("currency").expect("currency"),
+                        row.integer("a").expect("a"),
+                        row.integer("b").expect("b"),
+                        row.integer("c").expect("c"),
+                        row.integer("d").expect("d"),
+                        row.integer("e").expect("e"),
+                        row.integer("f").expect("f"),
+                        row.integer("g").expect("g"),
+                    )
+                })
+                .collect()
+        };
+        let kept = read(
+            "SELECT day, currency, invoices_issued AS a, sales_minor AS b, runs_change AS c,
+                owed_change_minor AS d, payments_kept AS e, kept_minor AS f,
+                kept_days_minor AS g
+             FROM kpi_ledger_days
+             WHERE invoices_issued <> 0 OR runs_change <> 0 OR owed_change_minor <> 0
+                OR payments_kept <> 0
+             ORDER BY day, currency",
+        );
+        let summed = read(
+            "SELECT day, currency, SUM(a) AS a, SUM(b) AS b, SUM(c) AS c, SUM(d) AS d,
+                SUM(e) AS e, SUM(f) AS f, SUM(g) AS g
+             FROM (SELECT issue_date AS day, currency, 1 AS a, total_minor AS b, 0 AS c,
+                       0 AS d, 0 AS e, 0 AS f, 0 AS g FROM kpi_invoices
+                   UNION ALL
+                   SELECT open_from, currency, 0, 0, 1, open_minor, 0, 0, 0
+                   FROM kpi_open_periods
+                   UNION ALL
+                   SELECT open_until, currency, 0, 0, -1, -open_minor, 0, 0, 0
+                   FROM kpi_open_periods
+                   UNION ALL
+                   SELECT paid_on, currency, 0, 0, 0, 0, 1, amount_minor,
+                       amount_minor * days_after_due
+                   FROM kpi_payments WHERE undone_on IS NULL)
+             GROUP BY day, currency
+             HAVING SUM(a) <> 0 OR SUM(c) <> 0 OR SUM(d) <> 0 OR SUM(e) <> 0
+             ORDER BY day, currency",
+        );
+        (kept, summed)
+    }
+
+    #[test]
+    fn the_ledger_days_follow_the_rebuilt_rows_when_an_invoice_is_rebuilt_again() {
+        let db = NativeDatabase::open_in_memory().expect("database");
+        db.execute(
+            "INSERT INTO customers (id, source, external_id, name, created_at, updated_at)
+             VALUES (1, 'erp', 'c-1', 'Alpha SA', ?, ?)",
+            &[NOW.into(), NOW.into()],
+        )
+        .expect("customer");
+        add_invoice(&db, 1, "EUR", "2026-01-05", "2026-02-04");
+        add_invoice(&db, 2, "USD", "2026-01-20", "2026-02-19");
+        add_payment(&db, 1, "EUR", "2026-02-10");
+        refresh(&db).expect("first rebuild");
+
+        let (kept, summed) = ledger_days(&db);
+        assert!(!kept.is_empty());
+        assert_eq!(kept, summed);
+
+        add_payment(&db, 1, "EUR", "2026-02-20");
+        add_payment(&db, 2, "USD", "2026-02-25");
+        assert_eq!(refresh(&db).expect("second rebuild"), 2);
+
+        let (kept, summed) = ledger_days(&db);
+        assert_eq!(kept, summed);
+    }
 }

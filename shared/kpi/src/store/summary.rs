@@ -6,7 +6,7 @@ use relance_store::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::reads::{Balance, balance, collections, sales_by_period};
+use super::reads::{Balance, balance, collections, receivables, sales_by_period};
 use super::{Conditions, KpiError, rates::rates_on};
 use crate::collection::{collection_effectiveness_index, share_percent};
 use crate::dso::{
@@ -133,7 +133,7 @@ pub fn summary(
     let period = months_to(as_of, period_months);
     let dso = dso_figures(db, &portfolio, as_of, period_months, &outstanding, &rates)?;
 
-    let beginning = rates.total(&balance(db, &portfolio, period.after)?.total())?;
+    let beginning = rates.total(&receivables(db, &portfolio, period.after)?)?;
     let period_sales = rates.total(&sales_by_period(db, &portfolio, &[period])?.remove(0))?;
     let cei = collection_effectiveness_index(
         beginning,
@@ -293,13 +293,13 @@ fn in_dunning(
     let rows = db.execute(
         &format!(
             "SELECT COUNT(*) AS invoices, COUNT(DISTINCT s.customer_id) AS customers
-             FROM {open} s JOIN customers c ON c.id = s.customer_id
+             FROM {open} s
              WHERE s.due_date < ?
                AND (s.disputed_on IS NULL OR s.disputed_on > ?)
                AND NOT (s.promised_on IS NOT NULL AND s.promise_recorded_on <= ?
                         AND s.promised_on >= ?)
                AND (s.paused_until IS NULL OR s.paused_until < ?){}",
-            portfolio.sql
+            portfolio.customers_in("s.customer_id")
         ),
         &params,
     )?;
