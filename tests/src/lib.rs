@@ -175,6 +175,13 @@ pub fn app_packages() -> Vec<String> {
         .collect()
 }
 
+/// Builds every component of the Relance app once per test process: the
+/// host loads them all at start-up, whichever routes a test calls.
+pub fn build_app_components() -> anyhow::Result<()> {
+    let packages = app_packages();
+    build_components(&packages.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 /// The route of every `[[trigger.http]]` of the Relance app's `spin.toml`
 /// (private routes left out).
 pub fn served_routes() -> Vec<String> {

@@ -3,11 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use relance_tests::{TestApp, build_components, relance_app, test_secret};
+use relance_tests::{TestApp, build_app_components, relance_app, test_secret};
 use serde_json::{Value, json};
 
 fn start() -> (TestApp, String) {
-    build_components(&["access"]).unwrap();
+    build_app_components().unwrap();
     (
         TestApp::start(relance_app()).unwrap(),
         test_secret("admin_token"),

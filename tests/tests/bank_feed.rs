@@ -9,11 +9,11 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use relance_tests::{TestApp, build_components, relance_app, shared_data, test_secret};
+use relance_tests::{TestApp, build_app_components, relance_app, shared_data, test_secret};
 use serde_json::{Value, json};
 
 fn start() -> TestApp {
-    build_components(&["bank-feed"]).unwrap();
+    build_app_components().unwrap();
     TestApp::start(relance_app()).unwrap()
 }
 
@@ -463,7 +463,7 @@ fn connection(app: &TestApp, id: i64) -> Value {
 
 #[test]
 fn polling_stores_each_page_before_moving_the_cursor_and_reports_failures() {
-    build_components(&["bank-feed"]).unwrap();
+    build_app_components().unwrap();
     let bank = FakeBank::start();
     let app = TestApp::start(
         relance_app()

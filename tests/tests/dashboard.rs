@@ -15,7 +15,7 @@ use chrono::{NaiveDate, Utc};
 use relance_generator::{BulkChunks, GeneratorConfig, LedgerHistory, month_events, write_camt053};
 use relance_ledger::signature::sign;
 use relance_tests::{
-    TestApp, app_packages, build_components, relance_app, repo_root, served_routes, test_secret,
+    TestApp, build_app_components, relance_app, repo_root, served_routes, test_secret,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -45,8 +45,7 @@ struct Books {
 
 impl Books {
     fn open() -> Books {
-        let packages = app_packages();
-        build_components(&packages.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+        build_app_components().unwrap();
         let app = TestApp::start(relance_app()).unwrap();
         let mut books = Books {
             app,
@@ -578,8 +577,7 @@ fn group(units: &str, separator: &str) -> String {
 
 #[test]
 fn the_page_and_its_files_are_served_from_the_component() {
-    let packages = app_packages();
-    build_components(&packages.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    build_app_components().unwrap();
     let app = TestApp::start(relance_app()).unwrap();
     let client = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

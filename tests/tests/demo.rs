@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use relance_store::{Database, NativeDatabase};
 use relance_tests::{
-    build_components, free_port, relance_app, relance_binary, repo_root, route_serves,
+    build_app_components, free_port, relance_app, relance_binary, repo_root, route_serves,
     served_routes,
 };
 use serde_json::Value;
@@ -168,17 +168,7 @@ fn has_non_zero_figure(value: &Value) -> bool {
 
 #[test]
 fn the_demo_command_fills_the_dashboard_once_and_a_restart_loads_nothing_twice() {
-    let components: Vec<String> = {
-        let text = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap();
-        let manifest: toml::Table = toml::from_str(&text).unwrap();
-        manifest["component"]
-            .as_table()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect()
-    };
-    build_components(&components.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+    build_app_components().unwrap();
     let scratch = tempfile::tempdir().unwrap();
     let state_dir = scratch.path().join("state");
 

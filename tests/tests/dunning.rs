@@ -14,7 +14,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use relance_tests::{AppOptions, TestApp, build_components, relance_app, test_secret};
+use relance_tests::{AppOptions, TestApp, build_app_components, relance_app, test_secret};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -204,7 +204,7 @@ struct Desk {
 
 impl Desk {
     fn start(options: AppOptions) -> Desk {
-        build_components(&["access", "invoices", "dunning"]).unwrap();
+        build_app_components().unwrap();
         let desk = Desk {
             app: TestApp::start(options).unwrap(),
         };

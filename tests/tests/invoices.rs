@@ -9,7 +9,7 @@ use chrono::Utc;
 use relance_api::{Role, Scope};
 use relance_ledger::signature::sign;
 use relance_store::NativeDatabase;
-use relance_tests::{AppOptions, TestApp, build_components, repo_root, shared_data};
+use relance_tests::{AppOptions, TestApp, build_app_components, repo_root, shared_data};
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
@@ -25,7 +25,7 @@ struct Ledger {
 
 impl Ledger {
     fn start() -> Ledger {
-        build_components(&["invoices", "access"]).unwrap();
+        build_app_components().unwrap();
         let state = tempfile::tempdir().unwrap();
         let app = TestApp::start(
             AppOptions::new(repo_root().join("spin.toml"))

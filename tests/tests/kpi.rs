@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use relance_ledger::signature::sign;
-use relance_tests::{TestApp, build_components, relance_app, repo_root, test_secret};
+use relance_tests::{TestApp, build_app_components, relance_app, test_secret};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -30,7 +30,7 @@ impl Books {
     /// | G-1 | Gamma (alice, Sud) | 03-20 | 04-19 | 1200.00 | not due |
     /// | G-2 | Gamma | 03-25 | 04-24 | 1000.00 USD | not due, 900.00 EUR at 0.90 |
     fn start() -> Books {
-        build_components(&all_components()).unwrap();
+        build_app_components().unwrap();
         let books = Books {
             app: TestApp::start(relance_app()).unwrap(),
         };
@@ -246,17 +246,6 @@ impl Books {
         assert_eq!(status, 201, "{created}");
         created["token"].as_str().unwrap().to_owned()
     }
-}
-
-/// Every component the manifest names: the host serves them all.
-fn all_components() -> Vec<&'static str> {
-    let text = std::fs::read_to_string(repo_root().join("spin.toml")).unwrap();
-    let manifest: toml::Table = toml::from_str(&text).unwrap();
-    let components = manifest["component"].as_table().unwrap();
-    components
-        .keys()
-        .map(|id| &*Box::leak(id.clone().into_boxed_str()))
-        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -535,7 +524,7 @@ fn a_sales_token_sees_only_its_customers_and_their_sum() {
 
 #[test]
 fn bad_filters_and_dates_are_refused_with_a_400_naming_them() {
-    build_components(&all_components()).unwrap();
+    build_app_components().unwrap();
     let app = TestApp::start(relance_app()).unwrap();
     let admin = test_secret("admin_token");
 

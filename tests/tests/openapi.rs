@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use relance_tests::{TestApp, app_packages, build_components, relance_app, repo_root};
+use relance_tests::{TestApp, build_app_components, relance_app, repo_root};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -180,9 +180,7 @@ fn every_operation_is_described_and_every_reference_resolves() {
 
 #[test]
 fn the_app_serves_the_document_and_every_documented_route_reaches_a_component() {
-    let packages = app_packages();
-    let packages: Vec<&str> = packages.iter().map(String::as_str).collect();
-    build_components(&packages).unwrap();
+    build_app_components().unwrap();
     let app = TestApp::start(relance_app()).unwrap();
 
     let served: Value = app

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use relance_tests::{TestApp, build_components, relance_app, test_secret};
+use relance_tests::{TestApp, build_app_components, relance_app, test_secret};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -19,7 +19,7 @@ impl Books {
     /// The app with customer ACME SA and its open invoices F-1 (1440.00),
     /// F-2 and F-3 (500.00 each) and F-4 (900.00).
     fn start() -> Books {
-        build_components(&["access", "invoices", "bank-feed", "reconciliation"]).unwrap();
+        build_app_components().unwrap();
         let books = Books {
             app: TestApp::start(relance_app()).unwrap(),
         };
