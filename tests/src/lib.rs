@@ -337,6 +337,30 @@ impl TestApp {
         Ok((status, response.json().unwrap_or(serde_json::Value::Null)))
     }
 
+    /// Uploads a CSV bank statement of `Date;Amount;Payer;Text` lines (with
+    /// their header) for the account `iban`, in euros; the bank feed has it
+    /// reconciled at once. Answers the status and the import's report.
+    pub fn upload_csv_statement(
+        &self,
+        iban: &str,
+        token: &str,
+        csv: String,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let query = format!(
+            "?format=csv&iban={iban}&booking_date=Date&amount=Amount&currency=EUR\
+             &counterparty_name=Payer&remittance=Text"
+        );
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/bank/statements{query}")))
+            .bearer_auth(token)
+            .body(csv)
+            .send()
+            .context("cannot reach the app for the statement upload")?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().unwrap_or(serde_json::Value::Null)))
+    }
+
     /// Everything the host printed so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

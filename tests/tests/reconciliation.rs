@@ -75,20 +75,12 @@ impl Books {
         for (amount, payer, text) in rows {
             csv.push_str(&format!("2026-03-28;{amount};{payer};{text}\n"));
         }
-        let query = format!(
-            "?format=csv&iban={ACCOUNT}&booking_date=Date&amount=Amount&currency=EUR\
-             &counterparty_name=Payer&remittance=Text"
-        );
-        let response = self
+        let (status, report) = self
             .app
-            .client
-            .post(self.app.url(&format!("/api/v1/bank/statements{query}")))
-            .bearer_auth(admin())
-            .body(csv)
-            .send()
+            .upload_csv_statement(ACCOUNT, &admin(), csv)
             .unwrap();
-        assert_eq!(response.status().as_u16(), 200);
-        response.json().unwrap()
+        assert_eq!(status, 200, "{report}");
+        report
     }
 
     fn invoice(&self, number: &str) -> Value {

@@ -158,19 +158,11 @@ impl Books {
     /// feed has it reconciled at once.
     fn upload(&self, lines: &[String]) {
         let csv = format!("Date;Amount;Payer;Text\n{}\n", lines.join("\n"));
-        let query = format!(
-            "?format=csv&iban={ACCOUNT}&booking_date=Date&amount=Amount&currency=EUR\
-             &counterparty_name=Payer&remittance=Text"
-        );
-        let response = self
+        let (status, report) = self
             .app
-            .client
-            .post(self.app.url(&format!("/api/v1/bank/statements{query}")))
-            .bearer_auth(admin())
-            .body(csv)
-            .send()
+            .upload_csv_statement(ACCOUNT, &admin(), csv)
             .unwrap();
-        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(status, 200, "{report}");
     }
 
     fn job(&self, route: &str, as_of: &str) -> Value {

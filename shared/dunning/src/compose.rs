@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use relance_ledger::customer::Language;
 use relance_ledger::money::{Currency, Money};
 use rust_decimal::Decimal;
@@ -418,28 +418,9 @@ fn format_rate(rate: Decimal, language: Language) -> String {
 /// A date as the customer reads it: `15/03/2026` in French, `15 March 2026`
 /// in English.
 pub fn format_date(day: NaiveDate, language: Language) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     match language {
         Language::French => day.format("%d/%m/%Y").to_string(),
-        Language::English => format!(
-            "{} {} {}",
-            day.day(),
-            MONTHS[day.month0() as usize],
-            day.year()
-        ),
+        Language::English => day.format("%-d %B %Y").to_string(),
     }
 }
 
@@ -505,6 +486,21 @@ mod tests {
     use super::*;
     use crate::interest::{ReferenceRates, late_charges};
     use crate::policy::default_policy;
+
+    #[test]
+    fn dates_read_as_each_language_writes_them() {
+        let cases = [
+            ((2026, 3, 15), Language::French, "15/03/2026"),
+            ((2026, 3, 5), Language::French, "05/03/2026"),
+            ((2026, 3, 5), Language::English, "5 March 2026"),
+            ((2025, 12, 31), Language::English, "31 December 2025"),
+        ];
+
+        for ((year, month, day), language, expected) in cases {
+            let date = NaiveDate::from_ymd_opt(year, month, day).expect("date");
+            assert_eq!(format_date(date, language), expected);
+        }
+    }
 
     fn day(text: &str) -> NaiveDate {
         text.parse().expect("a date")

@@ -71,21 +71,6 @@ fn merge_month(weights: &mut Vec<(Feature, f64)>) {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// A count stored as ln(1 + n).
 fn count(features: &Features, feature: Feature) -> u64 {
     features.get(feature).exp_m1().round().max(0.0) as u64
@@ -229,9 +214,10 @@ fn describe(feature: Feature, features: &Features) -> String {
                 .get(Feature::MonthSine)
                 .atan2(features.get(Feature::MonthCosine));
             let month = (angle.rem_euclid(std::f64::consts::TAU) * 12.0 / std::f64::consts::TAU)
-                .round() as usize
+                .round() as u8
                 % 12;
-            format!("invoices issued in {} are paid this way", MONTHS[month])
+            let name = chrono::Month::try_from(month + 1).map_or("that month", |m| m.name());
+            format!("invoices issued in {name} are paid this way")
         }
         Feature::Disputed => {
             if value > 0.5 {
