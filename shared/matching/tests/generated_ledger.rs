@@ -16,6 +16,7 @@ fn generated_payments_are_reconciled_automatically_and_rightly() {
 
     let metrics =
         evaluate_generated_ledger(config, MatchingPolicy::default()).expect("a generated ledger");
+    println!("{metrics:#?}");
 
     assert!(metrics.payments > 5_000, "{metrics:?}");
     assert!(metrics.precision_auto >= 0.995, "{metrics:?}");
