@@ -11,15 +11,15 @@ use chrono::Utc;
 use http::Request;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use relance_generator::{BulkChunks, GeneratorConfig, LedgerHistory, month_events};
+use relance_generator::{BulkChunks, month_events};
 use relance_ingest::{InputKind, receive_and_apply};
 use relance_store::NativeDatabase;
 
 use crate::app::BenchApp;
+use crate::ledger::{SOURCE, generated_history, with_source};
 use crate::report::Report;
 
 const SUITE: &str = "ingestion";
-const SOURCE: &str = "bench";
 const BULK_CHUNK: usize = 1_000;
 const WEBHOOK_CONNECTIONS: usize = 8;
 
@@ -104,14 +104,7 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
 }
 
 fn generate(invoices: usize) -> anyhow::Result<Workload> {
-    let config = GeneratorConfig {
-        seed: 42,
-        customers: u32::try_from(invoices / 40)?.max(50),
-        invoices: u64::try_from(invoices)?,
-        source: SOURCE.to_string(),
-        ..GeneratorConfig::default()
-    };
-    let mut history = LedgerHistory::new(config)?;
+    let mut history = generated_history(invoices)?;
     let customers = history.customers().to_vec();
 
     let mut events = Vec::new();
@@ -137,11 +130,6 @@ fn generate(invoices: usize) -> anyhow::Result<Workload> {
         bulk_bodies,
         invoices: count,
     })
-}
-
-fn with_source(mut body: serde_json::Value) -> anyhow::Result<Vec<u8>> {
-    body["source"] = SOURCE.into();
-    Ok(serde_json::to_vec(&body)?)
 }
 
 /// Sends every event signed, customers first, over keep-alive connections.

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use relance_api::Scope;
-use relance_generator::{GeneratorConfig, LedgerHistory};
 use relance_kpi::query::KpiFilter;
 use relance_kpi::store::aged_balance::{GroupBy, aged_balance};
 use relance_kpi::store::customers::{CustomerRanking, rank_customers};
@@ -27,10 +26,10 @@ use relance_store::{Database, NativeDatabase, Value};
 use relance_tests::{TestApp, relance_app, test_secret};
 
 use crate::app::build_every_component;
+use crate::ledger::{SOURCE, generated_history};
 use crate::report::Report;
 
 const SUITE: &str = "kpi";
-const SOURCE: &str = "bench";
 
 /// Timed requests per endpoint, after two untimed ones.
 const SAMPLES: usize = 20;
@@ -206,14 +205,7 @@ fn time(mut request: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<Vec<D
 /// a rate into euros.
 fn load_ledger(path: &Path, invoices: usize) -> anyhow::Result<NaiveDate> {
     let db = NativeDatabase::open(path)?;
-    let config = GeneratorConfig {
-        seed: 42,
-        customers: u32::try_from(invoices / 40)?.max(50),
-        invoices: u64::try_from(invoices)?,
-        source: SOURCE.to_string(),
-        ..GeneratorConfig::default()
-    };
-    let mut history = LedgerHistory::new(config)?;
+    let mut history = generated_history(invoices)?;
     let as_of = history.end_date();
     let now = Value::from(Utc::now());
 

@@ -6,6 +6,7 @@ mod dunning;
 mod host;
 mod ingestion;
 mod kpi;
+mod ledger;
 mod memory;
 mod reconciliation;
 mod report;

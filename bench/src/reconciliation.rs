@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use relance_bank_statements::{Statement, parse_statement};
-use relance_generator::{BulkChunks, GeneratorConfig, LedgerHistory, write_camt053};
+use relance_generator::{BulkChunks, write_camt053};
 use relance_ingest::{InputKind, receive_and_apply};
 use relance_matching::MatchingPolicy;
 use relance_store::bank::{SourcedTransaction, TransactionSource, store_transactions};
@@ -22,11 +22,11 @@ use relance_store::{Database, NativeDatabase};
 use serde_json::Value;
 
 use crate::app::HostProcess;
+use crate::ledger::{SOURCE, generated_history, with_source};
 use crate::memory;
 use crate::report::Report;
 
 const SUITE: &str = "reconciliation";
-const SOURCE: &str = "bench";
 const BULK_CHUNK: usize = 1_000;
 
 /// Open invoices per new bank transaction.
@@ -115,14 +115,7 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
 
 fn generate(invoices: usize) -> anyhow::Result<Workload> {
     let wanted_transactions = (invoices / INVOICES_PER_TRANSACTION).max(1);
-    let config = GeneratorConfig {
-        seed: 42,
-        customers: u32::try_from(invoices / 40)?.max(50),
-        invoices: u64::try_from(invoices)?,
-        source: SOURCE.to_string(),
-        ..GeneratorConfig::default()
-    };
-    let mut history = LedgerHistory::new(config)?;
+    let mut history = generated_history(invoices)?;
     let customers = history.customers().to_vec();
     let company = history.config().company_name.clone();
 
@@ -155,11 +148,6 @@ fn generate(invoices: usize) -> anyhow::Result<Workload> {
         workload.bulk_bodies.push(with_source(body)?);
     }
     Ok(workload)
-}
-
-fn with_source(mut body: Value) -> anyhow::Result<Vec<u8>> {
-    body["source"] = SOURCE.into();
-    Ok(serde_json::to_vec(&body)?)
 }
 
 /// What one reconciliation run did, and how long it took.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use relance_generator::{BulkChunks, GeneratorConfig, LedgerHistory};
+use relance_generator::BulkChunks;
 use relance_ingest::{InputKind, receive_and_apply};
 use relance_ledger::allocation::{Allocation, InvoiceLocator, PaymentMethod};
 use relance_ledger::customer::SourceRef;
@@ -22,10 +22,10 @@ use relance_store::{Database, NativeDatabase, record_allocation};
 use serde_json::Value;
 
 use crate::app::HostProcess;
+use crate::ledger::{SOURCE, generated_history, with_source};
 use crate::report::Report;
 
 const SUITE: &str = "scoring";
-const SOURCE: &str = "bench";
 const BULK_CHUNK: usize = 1_000;
 
 /// A generated ledger, ready to load.
@@ -152,14 +152,7 @@ pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
 }
 
 fn generate(invoices: usize) -> anyhow::Result<Workload> {
-    let config = GeneratorConfig {
-        seed: 42,
-        customers: u32::try_from(invoices / 40)?.max(50),
-        invoices: u64::try_from(invoices)?,
-        source: SOURCE.to_string(),
-        ..GeneratorConfig::default()
-    };
-    let mut history = LedgerHistory::new(config)?;
+    let mut history = generated_history(invoices)?;
     let customers = history.customers().to_vec();
     let as_of = history
         .end_date()
@@ -204,11 +197,6 @@ fn generate(invoices: usize) -> anyhow::Result<Workload> {
         workload.bulk_bodies.push(with_source(body)?);
     }
     Ok(workload)
-}
-
-fn with_source(mut body: Value) -> anyhow::Result<Vec<u8>> {
-    body["source"] = SOURCE.into();
-    Ok(serde_json::to_vec(&body)?)
 }
 
 /// Records every payment in one transaction.
