@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use relance_ledger::money::{Currency, Money};
-use relance_store::{Database, Row, StoreError, Value};
+use relance_store::{Database, Row, Rows, StoreError, Value};
 
 use super::{KpiError, STILL_OPEN, span_class, stored_currency};
 use crate::history::{InvoiceDocuments, Reduction, open_periods};
@@ -160,27 +160,15 @@ fn reductions_by_invoice(
 ) -> Result<HashMap<i64, Vec<StoredReduction>>, StoreError> {
     let rows = db.execute(
         &format!(
-            "SELECT i.id AS invoice_id, n.total AS amount, n.issue_date AS on_day
+            "SELECT i.id AS invoice_id, n.total AS amount, n.issue_date AS on_day,
+                NULL AS undone_on, 0 AS from_platform
              FROM invoices i
              JOIN credit_notes n ON n.source = i.source AND n.invoice_external_id = i.external_id
              WHERE i.id IN {STALE} AND n.voided = 0"
         ),
         stale,
     )?;
-
-    let mut by_invoice: HashMap<i64, Vec<StoredReduction>> = HashMap::new();
-    for row in rows.iter() {
-        by_invoice
-            .entry(row.integer("invoice_id")?)
-            .or_default()
-            .push(StoredReduction {
-                amount: row.text("amount")?.to_owned(),
-                on: row.date("on_day")?,
-                undone_on: None,
-                from_platform: false,
-            });
-    }
-    Ok(by_invoice)
+    grouped_by_invoice(&rows)
 }
 
 fn allocations_by_invoice(
@@ -197,7 +185,12 @@ fn allocations_by_invoice(
         ),
         stale,
     )?;
+    grouped_by_invoice(&rows)
+}
 
+/// Rows of `invoice_id, amount, on_day, undone_on, from_platform`, grouped
+/// by invoice.
+fn grouped_by_invoice(rows: &Rows) -> Result<HashMap<i64, Vec<StoredReduction>>, StoreError> {
     let mut by_invoice: HashMap<i64, Vec<StoredReduction>> = HashMap::new();
     for row in rows.iter() {
         by_invoice
