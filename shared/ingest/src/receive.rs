@@ -1,7 +1,7 @@
-//! Receiving an external input: stored raw in the inbox first, then applied,
-//! then marked with what applying did. A first delivery and a replay after a
-//! fix take the same path, so a replayed input is applied exactly as it
-//! would have been.
+//! Receiving an external input: stored raw in the inbox, then applied and
+//! marked with what applying did. A first delivery and a replay after a fix
+//! take the same path, so a replayed input is applied exactly as it would
+//! have been.
 
 use chrono::{DateTime, Utc};
 use relance_api::ApiError;
@@ -102,7 +102,10 @@ pub struct Applied {
     pub unapplied: Option<String>,
 }
 
-/// Stores `body` raw, then applies it and records the outcome.
+/// Stores `body` raw, then applies it and records the outcome, in one
+/// transaction: the input is acknowledged only once it is stored. An input
+/// that cannot be applied is stored again on its own, failed, with the
+/// reason.
 pub fn receive_and_apply(
     db: &impl Database,
     source: &str,
@@ -110,9 +113,18 @@ pub fn receive_and_apply(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Value, ApiError> {
-    let entry = inbox::receive(db, source, &kind.stored_name(), body, now)?;
+    let input = read_input(kind, body);
 
-    apply_and_record(db, entry.id, kind, body, now)
+    let applied = db.transaction(|db| {
+        let entry = inbox::receive(db, source, &kind.stored_name(), body, now)?;
+        let applied = apply_and_mark(db, entry.id, input?, now)?;
+        Ok::<_, ApiError>(with_inbox_id(applied.answer, entry.id))
+    });
+
+    applied.or_else(|error| {
+        let entry = inbox::receive(db, source, &kind.stored_name(), body, now)?;
+        Err(refused(db, entry.id, error, now))
+    })
 }
 
 /// Applies a stored input and records the outcome on its inbox entry, in
@@ -126,23 +138,35 @@ pub fn apply_and_record(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Value, ApiError> {
-    let applied = read_input(kind, body).and_then(|input| {
-        db.transaction(|db| {
-            let applied = apply_input(db, input, now)?;
-            match &applied.unapplied {
-                None => inbox::mark_applied(db, inbox_id, applied.outcome, now)?,
-                Some(reason) => inbox::mark_failed(db, inbox_id, reason, now)?,
-            }
-            Ok(applied)
-        })
-    });
+    let input = read_input(kind, body);
 
-    match applied {
-        Ok(applied) => Ok(with_inbox_id(applied.answer, inbox_id)),
-        Err(error) => {
-            inbox::mark_failed(db, inbox_id, &error.message, now)?;
-            Err(error.with_details(json!({ "inbox_id": inbox_id })))
-        }
+    db.transaction(|db| apply_and_mark(db, inbox_id, input?, now))
+        .map(|applied| with_inbox_id(applied.answer, inbox_id))
+        .map_err(|error| refused(db, inbox_id, error, now))
+}
+
+/// Applies an input and marks its inbox entry with what applying did.
+fn apply_and_mark(
+    db: &impl Database,
+    inbox_id: i64,
+    input: ReadInput,
+    now: DateTime<Utc>,
+) -> Result<Applied, ApiError> {
+    let applied = apply_input(db, input, now)?;
+
+    match &applied.unapplied {
+        None => inbox::mark_applied(db, inbox_id, applied.outcome, now)?,
+        Some(reason) => inbox::mark_failed(db, inbox_id, reason, now)?,
+    }
+    Ok(applied)
+}
+
+/// Marks an entry failed with the error that refused it, and returns that
+/// error with the entry's id.
+fn refused(db: &impl Database, inbox_id: i64, error: ApiError, now: DateTime<Utc>) -> ApiError {
+    match inbox::mark_failed(db, inbox_id, &error.message, now) {
+        Ok(()) => error.with_details(json!({ "inbox_id": inbox_id })),
+        Err(marking) => marking.into(),
     }
 }
 

@@ -9,7 +9,7 @@ use relance_ledger::customer::{Contact, Customer, SourceRef};
 use relance_ledger::invoice::{CreditNote, Invoice, InvoiceStatus};
 use serde::Serialize;
 
-use crate::settlement::{recompute, stored_status};
+use crate::settlement::{deductions, recompute, settled_values, stored_status};
 use crate::{Database, StoreError, Value, timestamp_text};
 
 /// What applying an event did.
@@ -348,7 +348,8 @@ fn check_transition(
     })
 }
 
-/// Creates or updates an invoice from its platform. The annotations made in
+/// Creates or updates an invoice from its platform, settled against its
+/// credit notes and allocations in the same write. The annotations made in
 /// Relance (dispute, promise to pay, dunning pause) are only taken from the
 /// platform when the invoice is first stored, never overwritten afterwards.
 pub(crate) fn upsert_invoice(
@@ -368,36 +369,55 @@ pub(crate) fn upsert_invoice(
     }
 
     let customer_id = customer_id_or_stub(db, invoice.customer(), now)?;
-    let mut params = invoice_values(invoice, customer_id);
+    let stored_id = stored.as_ref().map(|stored| stored.id);
+    let mut params = invoice_values(db, invoice, customer_id, stored_id)?;
     params.extend([version.into(), now.into()]);
 
-    let invoice_id = match stored {
-        Some(stored) => {
-            params.push(Value::Integer(stored.id));
+    match stored_id {
+        Some(id) => {
+            params.push(Value::Integer(id));
             db.execute(
                 "UPDATE invoices SET source = ?, external_id = ?, number = ?, customer_id = ?,
                     issue_date = ?, due_date = ?, currency = ?, total = ?, tax = ?,
                     amount_paid = ?, source_status = ?, channel = ?, payment_reference = ?,
+                    credited = ?, allocated = ?, remaining = ?, status = ?,
                     version = ?, updated_at = ?
                  WHERE id = ?",
                 &params,
             )?;
-            stored.id
         }
         None => insert_invoice(db, invoice, params, now)?,
-    };
-
-    recompute(db, invoice_id)?;
+    }
     Ok(ChangeOutcome::Applied)
 }
 
-/// The platform-owned invoice columns, in the order of the UPDATE above.
-fn invoice_values(invoice: &Invoice, customer_id: i64) -> Vec<Value> {
+/// The platform-owned invoice columns and the settlement that follows from
+/// them, in the order of the UPDATE above.
+fn invoice_values(
+    db: &impl Database,
+    invoice: &Invoice,
+    customer_id: i64,
+    stored_id: Option<i64>,
+) -> Result<Vec<Value>, StoreError> {
+    let subject = invoice.source_ref();
     let currency = invoice.total().currency();
+    let deductions = deductions(
+        db,
+        &subject.source,
+        &subject.external_id,
+        stored_id,
+        currency,
+    )?;
+    let settled = settled_values(
+        invoice.total(),
+        invoice.amount_paid(),
+        deductions,
+        invoice.status(),
+    )?;
 
-    vec![
-        invoice.source_ref().source.as_str().into(),
-        invoice.source_ref().external_id.as_str().into(),
+    let mut values = vec![
+        subject.source.as_str().into(),
+        subject.external_id.as_str().into(),
         invoice.number().as_str().into(),
         Value::Integer(customer_id),
         invoice.issue_date().into(),
@@ -413,7 +433,9 @@ fn invoice_values(invoice: &Invoice, customer_id: i64) -> Vec<Value> {
         invoice.status().as_str().into(),
         invoice.channel().map(|c| c.as_str()).into(),
         invoice.payment_reference().into(),
-    ]
+    ];
+    values.extend(settled);
+    Ok(values)
 }
 
 fn insert_invoice(
@@ -421,7 +443,7 @@ fn insert_invoice(
     invoice: &Invoice,
     mut params: Vec<Value>,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<(), StoreError> {
     let dispute = invoice.dispute();
     let promise = invoice.promise_to_pay();
     params.extend([
@@ -434,18 +456,16 @@ fn insert_invoice(
         now.into(),
     ]);
 
-    let rows = db.execute(
+    db.execute(
         "INSERT INTO invoices (source, external_id, number, customer_id, issue_date, due_date,
             currency, total, tax, amount_paid, source_status, channel, payment_reference,
-            version, updated_at, dispute_opened_on, dispute_reason, promised_on,
-            promised_amount, promise_recorded_on, dunning_paused_until, created_at,
-            credited, allocated, remaining, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-            '0', '0', '0', 'draft')
-         RETURNING id",
+            credited, allocated, remaining, status, version, updated_at,
+            dispute_opened_on, dispute_reason, promised_on, promised_amount,
+            promise_recorded_on, dunning_paused_until, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &params,
     )?;
-    single_id(&rows)
+    Ok(())
 }
 
 fn void_invoice(

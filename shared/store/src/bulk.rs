@@ -35,7 +35,8 @@ pub struct BulkItemResult {
     pub outcome: BulkOutcome,
 }
 
-/// Upserts `invoices` in one transaction, each inside its own savepoint:
+/// Upserts `invoices` in one transaction (the caller's, if one is open),
+/// each inside its own savepoint:
 /// an item that fails is undone alone and reported, the others are kept.
 /// Every item is stamped with `occurred_at` for the version check.
 pub fn bulk_upsert_invoices(
@@ -44,7 +45,7 @@ pub fn bulk_upsert_invoices(
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<BulkItemResult>, StoreError> {
-    db.transaction(|db| {
+    db.within_transaction(|db| {
         let mut results = Vec::with_capacity(invoices.len());
 
         for (index, invoice) in invoices.iter().enumerate() {

@@ -322,6 +322,23 @@ pub trait Database {
         outcome
     }
 
+    /// Runs `work` in the transaction already open on this connection, or in
+    /// a new one when none is: for work that opens a savepoint per item.
+    /// SQLite journals each savepoint's pages after those of the savepoints
+    /// around it and walks that journal on every release, so one more
+    /// savepoint around a thousand items would make each item cost more
+    /// than the one before.
+    fn within_transaction<T, E>(&self, work: impl FnOnce(&Self) -> Result<T, E>) -> Result<T, E>
+    where
+        Self: Sized,
+        E: From<StoreError>,
+    {
+        if self.open_transactions().get() > 0 {
+            return work(self);
+        }
+        self.transaction(work)
+    }
+
     /// Runs `work` inside a savepoint: an error undoes only what `work` did,
     /// leaving the enclosing transaction open. `name` must be a plain
     /// identifier.

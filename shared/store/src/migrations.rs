@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_scoring.sql",
         sql: include_str!("../migrations/0008_scoring.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_ingestion.sql",
+        sql: include_str!("../migrations/0009_ingestion.sql"),
+    },
 ];
 
 impl Migration {

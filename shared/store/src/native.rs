@@ -65,6 +65,10 @@ impl NativeDatabase {
             open_transactions: Cell::new(0),
         };
         database.execute("PRAGMA foreign_keys = ON", &[])?;
+        // As in the host: savepoint journals stay in memory.
+        database.execute("PRAGMA temp_store = MEMORY", &[])?;
+        // As in the host: savepoint journals stay in memory.
+        database.execute("PRAGMA temp_store = MEMORY", &[])?;
         Ok(database)
     }
 }

@@ -59,33 +59,41 @@ impl Settlement {
     }
 }
 
-/// Recomputes the stored `credited`, `allocated`, `remaining` and `status` of
-/// one invoice from its credit notes and allocations.
+/// What credit notes and payments take off an invoice, in its currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Deductions {
+    pub credited: Money,
+    pub allocated: Money,
+}
+
+/// Reads the credit notes attached to the invoice `source`/`external_id`
+/// and the payments allocated to `invoice_id` (none for an invoice not yet
+/// stored).
 ///
 /// Allocations from the invoice's own platform are already counted in its
 /// `amount_paid` (a ledger import sends both), so only those from other
 /// sources reduce what remains.
-pub(crate) fn recompute(db: &impl Database, invoice_id: i64) -> Result<(), StoreError> {
+pub(crate) fn deductions(
+    db: &impl Database,
+    source: &str,
+    external_id: &str,
+    invoice_id: Option<i64>,
+    currency: Currency,
+) -> Result<Deductions, StoreError> {
     let rows = db.execute(
-        "SELECT i.currency, i.total, i.amount_paid, i.source_status,
-            (SELECT group_concat(c.total, ' ') FROM credit_notes c
-              WHERE c.source = i.source AND c.invoice_external_id = i.external_id
-                AND c.voided = 0) AS credit_totals,
-            (SELECT group_concat(a.amount, ' ') FROM allocations a
-              WHERE a.invoice_id = i.id AND a.reversed_at IS NULL
-                AND a.source <> i.source) AS allocation_amounts
-         FROM invoices i WHERE i.id = ?",
-        &[Value::Integer(invoice_id)],
+        "SELECT
+            (SELECT group_concat(total, ' ') FROM credit_notes
+              WHERE source = ?1 AND invoice_external_id = ?2 AND voided = 0) AS credit_totals,
+            (SELECT group_concat(amount, ' ') FROM allocations
+              WHERE invoice_id = ?3 AND reversed_at IS NULL AND source <> ?1)
+              AS allocation_amounts",
+        &[source.into(), external_id.into(), invoice_id.into()],
     )?;
-    let row = rows.first().ok_or_else(|| StoreError::NotFound {
-        what: "invoice",
-        id: invoice_id.to_string(),
-    })?;
+    let row = rows
+        .first()
+        .ok_or_else(|| StoreError::sqlite("SELECT credit_totals", "no row"))?;
 
-    let currency = stored_currency(row.text("currency")?)?;
-    let settlement = Settlement {
-        total: stored_money(&row, "total", currency)?,
-        amount_paid: stored_money(&row, "amount_paid", currency)?,
+    Ok(Deductions {
         credited: sum(
             row.optional_text("credit_totals")?,
             currency,
@@ -96,19 +104,69 @@ pub(crate) fn recompute(db: &impl Database, invoice_id: i64) -> Result<(), Store
             currency,
             "allocation_amounts",
         )?,
-    };
-    let source_status = stored_status(row.text("source_status")?)?;
+    })
+}
 
+/// The stored columns that settle an invoice, in the order `credited`,
+/// `allocated`, `remaining`, `status`.
+pub(crate) fn settled_values(
+    total: Money,
+    amount_paid: Money,
+    deductions: Deductions,
+    source_status: InvoiceStatus,
+) -> Result<[Value; 4], StoreError> {
+    let settlement = Settlement {
+        total,
+        amount_paid,
+        credited: deductions.credited,
+        allocated: deductions.allocated,
+    };
     let (remaining, status) = settlement.settle(source_status)?;
+
+    Ok([
+        deductions.credited.amount().into(),
+        deductions.allocated.amount().into(),
+        remaining.amount().into(),
+        status.as_str().into(),
+    ])
+}
+
+/// Recomputes the stored `credited`, `allocated`, `remaining` and `status` of
+/// one invoice from its credit notes and allocations.
+pub(crate) fn recompute(db: &impl Database, invoice_id: i64) -> Result<(), StoreError> {
+    let rows = db.execute(
+        "SELECT source, external_id, currency, total, amount_paid, source_status
+         FROM invoices WHERE id = ?",
+        &[Value::Integer(invoice_id)],
+    )?;
+    let row = rows.first().ok_or_else(|| StoreError::NotFound {
+        what: "invoice",
+        id: invoice_id.to_string(),
+    })?;
+
+    let currency = stored_currency(row.text("currency")?)?;
+    let deductions = deductions(
+        db,
+        row.text("source")?,
+        row.text("external_id")?,
+        Some(invoice_id),
+        currency,
+    )?;
+    let [credited, allocated, remaining, status] = settled_values(
+        stored_money(&row, "total", currency)?,
+        stored_money(&row, "amount_paid", currency)?,
+        deductions,
+        stored_status(row.text("source_status")?)?,
+    )?;
 
     db.execute(
         "UPDATE invoices SET credited = ?, allocated = ?, remaining = ?, status = ?
          WHERE id = ?",
         &[
-            settlement.credited.amount().into(),
-            settlement.allocated.amount().into(),
-            remaining.amount().into(),
-            status.as_str().into(),
+            credited,
+            allocated,
+            remaining,
+            status,
             Value::Integer(invoice_id),
         ],
     )?;
