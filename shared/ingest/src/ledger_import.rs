@@ -71,7 +71,8 @@ fn apply_change(
         changes: vec![change.clone()],
     };
 
-    Ok(relance_store::apply(db, &event, now)?)
+    // A change refused is undone alone: the file's other changes go on.
+    Ok(db.savepoint("ledger_change", |db| relance_store::apply(db, &event, now))?)
 }
 
 fn summary(applied: usize, unchanged: usize, unapplied: Vec<Unapplied>) -> Applied {

@@ -42,18 +42,19 @@ pub(crate) enum ChangeOutcome {
     Stale,
 }
 
-/// Applies an event in one transaction.
+/// Applies an event in one transaction: the caller's, if one is open.
 ///
 /// An event id already processed at its source is a [`ApplyOutcome::Duplicate`].
 /// A change to an object stored with a later `occurred_at` is skipped; when
 /// every change is skipped the event is [`ApplyOutcome::Stale`]. Any error
-/// undoes the whole event and leaves it unprocessed, so it can be replayed.
+/// fails the transaction, which undoes the whole event and leaves it
+/// unprocessed, so it can be replayed.
 pub fn apply(
     db: &impl Database,
     event: &IncomingEvent,
     now: DateTime<Utc>,
 ) -> Result<ApplyOutcome, StoreError> {
-    db.transaction(|db| {
+    db.within_transaction(|db| {
         if already_processed(db, event)? {
             return Ok(ApplyOutcome::Duplicate);
         }
