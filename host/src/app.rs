@@ -278,8 +278,12 @@ impl App {
     }
 }
 
-/// How much of an instance's memory, tables and stack stays mapped between requests.
+/// How much of an instance's tables and stack stays mapped between requests.
 const RESIDENT_BYTES: usize = 256 << 10;
+
+/// How much of an instance's linear memory stays mapped between requests:
+/// enough for a component's stack, data and the heap of a large request.
+const RESIDENT_MEMORY_BYTES: usize = 16 << 20;
 
 fn build_engine(cache_dir: &Path, limits: &InstanceLimits) -> anyhow::Result<Engine> {
     let mut config = wasmtime::Config::new();
@@ -291,9 +295,12 @@ fn build_engine(cache_dir: &Path, limits: &InstanceLimits) -> anyhow::Result<Eng
     pooling.total_memories(limits.concurrent_instances * 2);
     pooling.total_tables(limits.concurrent_instances * 4);
     pooling.max_memory_size(limits.memory_bytes);
-    // Keeping the first pages of each slot resident spares every request the
-    // page faults of a freshly zeroed memory and stack.
-    pooling.linear_memory_keep_resident(RESIDENT_BYTES);
+    // Keeping the pages of each slot resident spares every request the page
+    // faults of a freshly zeroed memory and stack, and the other threads the
+    // TLB flushes of giving them back. Where Linux can say which pages a
+    // request wrote, only those are reset.
+    pooling.linear_memory_keep_resident(RESIDENT_MEMORY_BYTES);
+    pooling.pagemap_scan(wasmtime::Enabled::Auto);
     pooling.table_keep_resident(RESIDENT_BYTES);
     pooling.async_stack_keep_resident(RESIDENT_BYTES);
     config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pooling));
