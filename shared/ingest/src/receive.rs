@@ -9,7 +9,8 @@ use relance_ledger::change::{IncomingEvent, LedgerChange};
 use relance_ledger::ledger_file::ImportOptions;
 use relance_ledger::money::Currency;
 use relance_ledger::{canonical, stripe};
-use relance_store::{ApplyOutcome, Database, inbox};
+use relance_store::inbox::{self, InboxStatus};
+use relance_store::{ApplyOutcome, Database};
 use serde_json::{Value, json};
 
 use crate::{bulk, ledger_import};
@@ -102,10 +103,20 @@ pub struct Applied {
     pub unapplied: Option<String>,
 }
 
-/// Stores `body` raw, then applies it and records the outcome, in one
-/// transaction: the input is acknowledged only once it is stored. An input
-/// that cannot be applied is stored again on its own, failed, with the
-/// reason.
+impl Applied {
+    /// What the inbox records: failed, with the reason, when part of the
+    /// input could not be applied.
+    fn inbox_status(&self) -> (InboxStatus, Option<&str>) {
+        match &self.unapplied {
+            None => (self.outcome.into(), None),
+            Some(reason) => (InboxStatus::Failed, Some(reason)),
+        }
+    }
+}
+
+/// Applies `body` and stores it raw with the outcome, in one transaction:
+/// the input is acknowledged only once it is stored. An input that cannot
+/// be applied is stored on its own, failed, with the reason.
 pub fn receive_and_apply(
     db: &impl Database,
     source: &str,
@@ -114,16 +125,20 @@ pub fn receive_and_apply(
     now: DateTime<Utc>,
 ) -> Result<Value, ApiError> {
     let input = read_input(kind, body);
+    let kind = kind.stored_name();
 
     let applied = db.transaction(|db| {
-        let entry = inbox::receive(db, source, &kind.stored_name(), body, now)?;
-        let applied = apply_and_mark(db, entry.id, input?, now)?;
-        Ok::<_, ApiError>(with_inbox_id(applied.answer, entry.id))
+        let applied = apply_input(db, input?, now)?;
+        let (status, error) = applied.inbox_status();
+        let inbox_id = inbox::store_applied(db, source, &kind, body, status, error, now)?;
+        Ok::<_, ApiError>(with_inbox_id(applied.answer, inbox_id))
     });
 
     applied.or_else(|error| {
-        let entry = inbox::receive(db, source, &kind.stored_name(), body, now)?;
-        Err(refused(db, entry.id, error, now))
+        let message = Some(error.message.as_str());
+        let inbox_id =
+            inbox::store_applied(db, source, &kind, body, InboxStatus::Failed, message, now)?;
+        Err(error.with_details(json!({ "inbox_id": inbox_id })))
     })
 }
 
@@ -154,10 +169,8 @@ fn apply_and_mark(
 ) -> Result<Applied, ApiError> {
     let applied = apply_input(db, input, now)?;
 
-    match &applied.unapplied {
-        None => inbox::mark_applied(db, inbox_id, applied.outcome, now)?,
-        Some(reason) => inbox::mark_failed(db, inbox_id, reason, now)?,
-    }
+    let (status, error) = applied.inbox_status();
+    inbox::set_status(db, inbox_id, status, error, now)?;
     Ok(applied)
 }
 

@@ -112,7 +112,7 @@ pub(crate) fn apply_change(
     match change {
         LedgerChange::UpsertCustomer(customer) => upsert_customer(db, customer, occurred_at, now),
         LedgerChange::ArchiveCustomer(subject) => archive_customer(db, subject, occurred_at, now),
-        LedgerChange::UpsertInvoice(invoice) => upsert_invoice(db, invoice, occurred_at, now),
+        LedgerChange::UpsertInvoice(invoice) => upsert_invoice(db, invoice, None, occurred_at, now),
         LedgerChange::VoidInvoice(subject) => void_invoice(db, subject, occurred_at, now),
         LedgerChange::UpsertCreditNote(credit_note) => {
             upsert_credit_note(db, credit_note, occurred_at, now)
@@ -353,9 +353,13 @@ fn check_transition(
 /// credit notes and allocations in the same write. The annotations made in
 /// Relance (dispute, promise to pay, dunning pause) are only taken from the
 /// platform when the invoice is first stored, never overwritten afterwards.
+///
+/// Given its stored customer's id, it writes one row and nothing else; an
+/// unknown customer is first stored as a stub.
 pub(crate) fn upsert_invoice(
     db: &impl Database,
     invoice: &Invoice,
+    stored_customer_id: Option<i64>,
     occurred_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<ChangeOutcome, StoreError> {
@@ -369,7 +373,10 @@ pub(crate) fn upsert_invoice(
         check_transition(invoice.source_ref(), stored.source_status, invoice.status())?;
     }
 
-    let customer_id = customer_id_or_stub(db, invoice.customer(), now)?;
+    let customer_id = match stored_customer_id {
+        Some(id) => id,
+        None => customer_id_or_stub(db, invoice.customer(), now)?,
+    };
     let stored_id = stored.as_ref().map(|stored| stored.id);
     let mut params = invoice_values(db, invoice, customer_id, stored_id)?;
     params.extend([version.into(), now.into()]);

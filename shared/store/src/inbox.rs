@@ -1,7 +1,7 @@
 //! The inbox: every external input (webhook event, bulk request, statement
-//! file) stored raw with its source and hash before it is applied, with the
-//! outcome of applying it. A failed input stays here with its error until it
-//! is replayed.
+//! file) stored raw with its source and hash, before it is applied or in the
+//! transaction that applies it, with the outcome of applying it. A failed
+//! input stays here with its error until it is replayed.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
@@ -150,6 +150,37 @@ pub fn receive(
     })
 }
 
+/// Stores an input raw together with what applying it did: in the
+/// transaction that applied it, so neither is ever kept without the other,
+/// or on its own for an input that could not be applied. Returns the
+/// entry's id.
+pub fn store_applied(
+    db: &impl Database,
+    source: &str,
+    kind: &str,
+    body: &[u8],
+    status: InboxStatus,
+    error: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let rows = db.execute(
+        "INSERT INTO inbox (source, kind, content_hash, body, received_at, status, error,
+            applied_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        &[
+            source.into(),
+            kind.into(),
+            content_hash(body).into(),
+            Value::Blob(body.to_vec()),
+            at.into(),
+            status.as_str().into(),
+            error.into(),
+            at.into(),
+        ],
+    )?;
+    returned_id(&rows, 0)
+}
+
 /// Records what applying the entry did (applied, duplicate or stale) and
 /// clears any earlier error.
 pub fn mark_applied(
@@ -159,7 +190,7 @@ pub fn mark_applied(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let status = InboxStatus::from(outcome);
-    update_status(db, id, status, None, at)
+    set_status(db, id, status, None, at)
 }
 
 /// Records that applying the entry failed, and why.
@@ -169,10 +200,12 @@ pub fn mark_failed(
     error: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    update_status(db, id, InboxStatus::Failed, Some(error), at)
+    set_status(db, id, InboxStatus::Failed, Some(error), at)
 }
 
-fn update_status(
+/// Records where an entry stands, with the error for a failed one, and
+/// when it was applied.
+pub fn set_status(
     db: &impl Database,
     id: i64,
     status: InboxStatus,

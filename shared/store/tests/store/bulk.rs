@@ -2,7 +2,7 @@
 
 use relance_api::{InvoiceFilter, Page, Scope};
 use relance_store::invoices::list_invoices;
-use relance_store::{BulkOutcome, apply, bulk_upsert_invoices};
+use relance_store::{BulkOutcome, Database, apply, bulk_upsert_invoices};
 use serde_json::json;
 
 use crate::support::{at, database, event, invoice, invoice_data};
@@ -81,4 +81,55 @@ fn a_bulk_item_older_than_the_stored_invoice_is_stale() {
     .expect("bulk");
 
     assert_eq!(results[0].outcome, BulkOutcome::Stale);
+}
+
+#[test]
+fn a_refused_item_of_a_new_customer_leaves_no_customer_behind() {
+    let db = database();
+    let credit_note = json!({
+        "external_id": "cn_1", "number": "AV-1", "customer": "C-1", "invoice": "inv_9",
+        "issue_date": "2026-03-02", "currency": "EUR", "total": "100.50",
+    });
+    apply(
+        &db,
+        &event(
+            "evt_cn",
+            "credit_note.upserted",
+            "2026-03-02T09:00:00Z",
+            credit_note,
+        ),
+        at("2026-03-02T09:00:00Z"),
+    )
+    .expect("a credit note in euros");
+
+    // inv_9 is in yen, which has no cents: its credit note cannot be taken off.
+    let yen = json!({
+        "customer": "C-new", "currency": "JPY", "total": "1440", "tax": "240",
+        "amount_paid": "0",
+    });
+    let results = bulk_upsert_invoices(
+        &db,
+        &[invoice("inv_9", yen), invoice("inv_1", json!({}))],
+        at("2026-03-10T09:00:00Z"),
+        at("2026-03-10T09:00:00Z"),
+    )
+    .expect("bulk");
+
+    assert!(
+        matches!(results[0].outcome, BulkOutcome::Failed { .. }),
+        "{:?}",
+        results[0].outcome
+    );
+    assert_eq!(results[1].outcome, BulkOutcome::Applied);
+    let customers = db
+        .execute(
+            "SELECT external_id FROM customers ORDER BY external_id",
+            &[],
+        )
+        .expect("customers");
+    let ids: Vec<&str> = customers
+        .iter()
+        .map(|row| row.text("external_id").expect("text"))
+        .collect();
+    assert_eq!(ids, ["C-1"]);
 }
