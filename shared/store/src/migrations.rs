@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_ingestion.sql",
         sql: include_str!("../migrations/0009_ingestion.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_kpi_still_open.sql",
+        sql: include_str!("../migrations/0010_kpi_still_open.sql"),
+    },
 ];
 
 impl Migration {

@@ -49,10 +49,7 @@ impl GroupBy {
             name: column,
         };
         match self {
-            GroupBy::Customer => Grouping {
-                key: "c.id",
-                name: "c.name",
-            },
+            GroupBy::Customer => Grouping::CUSTOMER,
             GroupBy::Entity => column("c.legal_entity"),
             GroupBy::Region => column("c.region"),
             GroupBy::Segment => column("c.segment"),

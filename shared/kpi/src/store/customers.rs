@@ -113,15 +113,7 @@ pub fn rank_customers(
     let portfolio = Conditions::portfolio(scope, &filter.segments);
     let rates = rates_on(db, reporting, as_of)?;
 
-    let by_customer = balances(
-        db,
-        &portfolio,
-        as_of,
-        Some(Grouping {
-            key: "c.id",
-            name: "c.name",
-        }),
-    )?;
+    let by_customer = balances(db, &portfolio, as_of, Some(Grouping::CUSTOMER))?;
     let risks = risks(db, &portfolio)?;
 
     let mut ranked = Vec::with_capacity(by_customer.len());

@@ -166,7 +166,7 @@ fn expected_legs(
     beyond: NaiveDate,
 ) -> Result<Vec<Leg>, KpiError> {
     let history_from = months_before(as_of, HISTORY_MONTHS);
-    let (open, open_params) = open_on(as_of);
+    let (open, open_params) = open_on(db, as_of)?;
     let customers = portfolio.customers_in("p.customer_id");
 
     let mut params: Vec<Value> = vec![history_from.into(), as_of.into(), as_of.into()];

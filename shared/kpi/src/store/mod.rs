@@ -23,7 +23,7 @@ pub mod summary;
 use chrono::{Days, NaiveDate};
 use relance_api::{ApiError, Scope, SegmentFilter};
 use relance_ledger::money::Currency;
-use relance_store::{StoreError, Value};
+use relance_store::{Database, StoreError, Value};
 use serde_json::json;
 
 use crate::fx::FxError;
@@ -134,9 +134,29 @@ pub(crate) fn span_class(from: NaiveDate, until: Option<NaiveDate>) -> u32 {
 }
 
 /// The runs of days open on `day`, as a subquery to select from, and its
-/// parameters: for each span class, one index range of the runs starting on
-/// `day` or in the class's length before it, kept when not ended by `day`.
-pub(crate) fn open_on(day: NaiveDate) -> (String, Vec<Value>) {
+/// parameters: when no run starts or ends after `day` (as of today,
+/// normally), the runs not ended, read from their own index in customer
+/// order; otherwise [`open_by_span_class`].
+pub(crate) fn open_on(
+    db: &impl Database,
+    day: NaiveDate,
+) -> Result<(String, Vec<Value>), StoreError> {
+    if nothing_changes_after(db, day)? {
+        return Ok((still_open(), Vec::new()));
+    }
+    Ok(open_by_span_class(day))
+}
+
+/// The runs not ended. The condition is written out, not bound, for SQLite
+/// to pick the index that holds only those runs.
+pub(crate) fn still_open() -> String {
+    format!("(SELECT * FROM kpi_open_periods WHERE open_until = '{STILL_OPEN}')")
+}
+
+/// The runs open on `day`: for each span class, one index range of the
+/// runs starting on `day` or in the class's length before it, kept when not
+/// ended by `day`.
+pub(crate) fn open_by_span_class(day: NaiveDate) -> (String, Vec<Value>) {
     let mut ranges = Vec::new();
     let mut params = Vec::new();
 
@@ -157,6 +177,19 @@ pub(crate) fn open_on(day: NaiveDate) -> (String, Vec<Value>) {
     params.extend([Value::from(LAST_SPAN_CLASS), day.into(), day.into()]);
 
     (format!("({})", ranges.join(" UNION ALL ")), params)
+}
+
+/// Whether no run of days starts or ends after `day`: every day a run
+/// starts or ends has its line in `kpi_ledger_days`.
+pub(crate) fn nothing_changes_after(
+    db: &impl Database,
+    day: NaiveDate,
+) -> Result<bool, StoreError> {
+    let later = db.execute(
+        "SELECT 1 FROM kpi_ledger_days WHERE day > ? AND day < ? LIMIT 1",
+        &[day.into(), STILL_OPEN.into()],
+    )?;
+    Ok(later.is_empty())
 }
 
 /// Reads a stored currency code.

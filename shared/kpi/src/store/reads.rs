@@ -60,6 +60,14 @@ pub struct Grouping {
     pub name: &'static str,
 }
 
+impl Grouping {
+    /// Each customer, by id, with its name.
+    pub const CUSTOMER: Grouping = Grouping {
+        key: "c.id",
+        name: "c.name",
+    };
+}
+
 /// The key and name of a group, as stored (`NULL` for customers without a
 /// value in the grouped column).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -80,7 +88,7 @@ pub fn balances(
 ) -> Result<BTreeMap<GroupKey, Balance>, StoreError> {
     let bound = |bucket: AgingBucket| Value::from(bucket.earliest_due_date(day));
     let disputed = "(s.disputed_on IS NOT NULL AND s.disputed_on <= ?)";
-    let (open, open_params) = open_on(day);
+    let (open, open_params) = open_on(db, day)?;
 
     let mut params = vec![
         bound(AgingBucket::NotDue),
@@ -117,6 +125,13 @@ pub fn balances(
             "SELECT NULL AS group_key, NULL AS group_name, s.currency, {sums}
              FROM {open} s WHERE 1 = 1{in_portfolio}
              GROUP BY s.currency"
+        ),
+        Some(Grouping::CUSTOMER) => format!(
+            "SELECT CAST(c.id AS TEXT) AS group_key, c.name AS group_name, s.*
+             FROM (SELECT s.customer_id, s.currency, {sums}
+                   FROM {open} s WHERE 1 = 1{in_portfolio}
+                   GROUP BY s.customer_id, s.currency) s
+             JOIN customers c ON c.id = s.customer_id"
         ),
         Some(Grouping { key, name }) => format!(
             "SELECT CAST({key} AS TEXT) AS group_key, {name} AS group_name, s.currency,
@@ -181,7 +196,7 @@ pub fn receivables(
             &[day.into()],
         )?
     } else {
-        let (open, mut params) = open_on(day);
+        let (open, mut params) = open_on(db, day)?;
         params.extend(portfolio.params.iter().cloned());
         db.execute(
             &format!(

@@ -397,6 +397,7 @@ mod tests {
     use relance_store::NativeDatabase;
 
     use super::*;
+    use crate::store::{nothing_changes_after, open_by_span_class, open_on, still_open};
 
     const NOW: &str = "2026-03-01T00:00:00.000000Z";
 
@@ -520,5 +521,59 @@ mod tests {
 
         let (kept, summed) = ledger_days(&db);
         assert_eq!(kept, summed);
+    }
+
+    #[test]
+    fn after_the_last_change_the_runs_not_ended_are_the_runs_open() {
+        let db = NativeDatabase::open_in_memory().expect("database");
+        db.execute(
+            "INSERT INTO customers (id, source, external_id, name, created_at, updated_at)
+             VALUES (1, 'erp', 'c-1', 'Alpha SA', ?, ?)",
+            &[NOW.into(), NOW.into()],
+        )
+        .expect("customer");
+        add_invoice(&db, 1, "EUR", "2026-01-05", "2026-02-04");
+        add_invoice(&db, 2, "USD", "2026-01-20", "2026-02-19");
+        add_invoice(&db, 3, "EUR", "2026-02-01", "2026-03-03");
+        add_payment(&db, 1, "EUR", "2026-02-10");
+        add_payment(&db, 3, "EUR", "2026-02-27");
+        refresh(&db).expect("rebuild");
+
+        let runs = |(open, params): (String, Vec<Value>)| -> Vec<String> {
+            db.execute(
+                &format!(
+                    "SELECT invoice_id, open_from, open_minor FROM {open}
+                     ORDER BY invoice_id, open_from"
+                ),
+                &params,
+            )
+            .expect("runs")
+            .iter()
+            .map(|row| {
+                format!(
+                    "{} {} {}",
+                    row.integer("invoice_id").expect("invoice"),
+                    row.text("open_from").expect("from"),
+                    row.integer("open_minor").expect("owed")
+                )
+            })
+            .collect()
+        };
+
+        for day in ["2026-02-27", "2026-03-01", "2027-01-01"] {
+            let day: NaiveDate = day.parse().expect("day");
+            assert!(nothing_changes_after(&db, day).expect("read"), "{day}");
+            assert_eq!(
+                runs((still_open(), Vec::new())),
+                runs(open_by_span_class(day)),
+                "{day}"
+            );
+        }
+        let day = "2026-02-26".parse().expect("day");
+        assert!(!nothing_changes_after(&db, day).expect("read"));
+        assert_eq!(
+            runs(open_on(&db, day).expect("open")),
+            runs(open_by_span_class(day))
+        );
     }
 }

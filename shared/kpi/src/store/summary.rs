@@ -279,7 +279,7 @@ fn in_dunning(
     portfolio: &Conditions,
     as_of: NaiveDate,
 ) -> Result<InDunning, KpiError> {
-    let (open, open_params) = super::open_on(as_of);
+    let (open, open_params) = super::open_on(db, as_of)?;
     let mut params = open_params;
     params.extend([
         as_of.into(),
