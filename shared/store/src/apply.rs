@@ -7,10 +7,11 @@ use relance_ledger::allocation::{Allocation, InvoiceLocator};
 use relance_ledger::change::{IncomingEvent, LedgerChange};
 use relance_ledger::customer::{Contact, Customer, SourceRef};
 use relance_ledger::invoice::{CreditNote, Invoice, InvoiceStatus};
+use relance_ledger::money::Currency;
 use serde::Serialize;
 
-use crate::settlement::{deductions, recompute, settled_values, stored_status};
-use crate::{Database, StoreError, Value, timestamp_text};
+use crate::settlement::{DEDUCTION_COLUMNS, Deductions, recompute, settled_values, stored_status};
+use crate::{Database, Row, StoreError, Value, timestamp_text};
 
 /// What applying an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -311,6 +312,21 @@ struct StoredInvoice {
     source_status: InvoiceStatus,
 }
 
+impl StoredInvoice {
+    /// Reads `id`, `version` and `source_status`, all `NULL` for an invoice
+    /// not stored.
+    fn read(row: &Row<'_>) -> Result<Option<StoredInvoice>, StoreError> {
+        let Some(id) = row.optional_integer("id")? else {
+            return Ok(None);
+        };
+        Ok(Some(StoredInvoice {
+            id,
+            version: row.text("version")?.to_owned(),
+            source_status: stored_status(row.text("source_status")?)?,
+        }))
+    }
+}
+
 fn stored_invoice(
     db: &impl Database,
     subject: &SourceRef,
@@ -324,14 +340,37 @@ fn stored_invoice(
     )?;
 
     rows.first()
-        .map(|row| {
-            Ok(StoredInvoice {
-                id: row.integer("id")?,
-                version: row.text("version")?.to_owned(),
-                source_status: stored_status(row.text("source_status")?)?,
-            })
-        })
+        .map(|row| StoredInvoice::read(&row))
         .transpose()
+        .map(Option::flatten)
+}
+
+/// The invoice `subject` as stored, if it is, and what its credit notes and
+/// payments take off it in `currency`, read together.
+fn invoice_on_record(
+    db: &impl Database,
+    subject: &SourceRef,
+    currency: Currency,
+) -> Result<(Option<StoredInvoice>, Deductions), StoreError> {
+    let rows = db.execute(
+        &format!(
+            "SELECT i.id, i.version, i.source_status, {DEDUCTION_COLUMNS}
+             FROM (SELECT ? AS source, ? AS external_id) k
+             LEFT JOIN invoices i ON i.source = k.source AND i.external_id = k.external_id"
+        ),
+        &[
+            subject.source.as_str().into(),
+            subject.external_id.as_str().into(),
+        ],
+    )?;
+    let row = rows
+        .first()
+        .ok_or_else(|| StoreError::sqlite("SELECT i.id", "the statement returned no row"))?;
+
+    Ok((
+        StoredInvoice::read(&row)?,
+        Deductions::read(&row, currency)?,
+    ))
 }
 
 fn check_transition(
@@ -364,7 +403,8 @@ pub(crate) fn upsert_invoice(
     now: DateTime<Utc>,
 ) -> Result<ChangeOutcome, StoreError> {
     let version = timestamp_text(occurred_at);
-    let stored = stored_invoice(db, invoice.source_ref())?;
+    let currency = invoice.total().currency();
+    let (stored, deductions) = invoice_on_record(db, invoice.source_ref(), currency)?;
 
     if let Some(stored) = &stored {
         if stored.version > version {
@@ -377,11 +417,10 @@ pub(crate) fn upsert_invoice(
         Some(id) => id,
         None => customer_id_or_stub(db, invoice.customer(), now)?,
     };
-    let stored_id = stored.as_ref().map(|stored| stored.id);
-    let mut params = invoice_values(db, invoice, customer_id, stored_id)?;
+    let mut params = invoice_values(invoice, customer_id, deductions)?;
     params.extend([version.into(), now.into()]);
 
-    match stored_id {
+    match stored.map(|stored| stored.id) {
         Some(id) => {
             params.push(Value::Integer(id));
             db.execute(
@@ -402,20 +441,12 @@ pub(crate) fn upsert_invoice(
 /// The platform-owned invoice columns and the settlement that follows from
 /// them, in the order of the UPDATE above.
 fn invoice_values(
-    db: &impl Database,
     invoice: &Invoice,
     customer_id: i64,
-    stored_id: Option<i64>,
+    deductions: Deductions,
 ) -> Result<Vec<Value>, StoreError> {
     let subject = invoice.source_ref();
     let currency = invoice.total().currency();
-    let deductions = deductions(
-        db,
-        &subject.source,
-        &subject.external_id,
-        stored_id,
-        currency,
-    )?;
     let settled = settled_values(
         invoice.total(),
         invoice.amount_paid(),

@@ -4,7 +4,7 @@
 use relance_ledger::invoice::InvoiceStatus;
 use relance_ledger::money::{Currency, Money};
 
-use crate::{Database, StoreError, Value};
+use crate::{Database, Row, StoreError, Value};
 
 /// The amounts that settle an invoice, in its currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,45 +66,39 @@ pub(crate) struct Deductions {
     pub allocated: Money,
 }
 
-/// Reads the credit notes attached to the invoice `source`/`external_id`
-/// and the payments allocated to `invoice_id` (none for an invoice not yet
-/// stored).
+/// The columns saying what credit notes and allocated payments take off the
+/// invoice `i` whose platform and id there are `k.source` and
+/// `k.external_id`: `credit_totals` and `allocation_amounts`, amounts joined
+/// with spaces, `NULL` when there are none. An invoice not stored yet (`i`
+/// all `NULL`) has only its credit notes.
 ///
 /// Allocations from the invoice's own platform are already counted in its
 /// `amount_paid` (a ledger import sends both), so only those from other
 /// sources reduce what remains.
-pub(crate) fn deductions(
-    db: &impl Database,
-    source: &str,
-    external_id: &str,
-    invoice_id: Option<i64>,
-    currency: Currency,
-) -> Result<Deductions, StoreError> {
-    let rows = db.execute(
-        "SELECT
-            (SELECT group_concat(total, ' ') FROM credit_notes
-              WHERE source = ?1 AND invoice_external_id = ?2 AND voided = 0) AS credit_totals,
-            (SELECT group_concat(amount, ' ') FROM allocations
-              WHERE invoice_id = ?3 AND reversed_at IS NULL AND source <> ?1)
-              AS allocation_amounts",
-        &[source.into(), external_id.into(), invoice_id.into()],
-    )?;
-    let row = rows
-        .first()
-        .ok_or_else(|| StoreError::sqlite("SELECT credit_totals", "no row"))?;
+pub(crate) const DEDUCTION_COLUMNS: &str = "
+    (SELECT group_concat(total, ' ') FROM credit_notes
+      WHERE source = k.source AND invoice_external_id = k.external_id AND voided = 0)
+      AS credit_totals,
+    (SELECT group_concat(amount, ' ') FROM allocations
+      WHERE invoice_id = i.id AND reversed_at IS NULL AND source <> k.source)
+      AS allocation_amounts";
 
-    Ok(Deductions {
-        credited: sum(
-            row.optional_text("credit_totals")?,
-            currency,
-            "credit_totals",
-        )?,
-        allocated: sum(
-            row.optional_text("allocation_amounts")?,
-            currency,
-            "allocation_amounts",
-        )?,
-    })
+impl Deductions {
+    /// Reads the [`DEDUCTION_COLUMNS`] of a row in the invoice's currency.
+    pub(crate) fn read(row: &Row<'_>, currency: Currency) -> Result<Deductions, StoreError> {
+        Ok(Deductions {
+            credited: sum(
+                row.optional_text("credit_totals")?,
+                currency,
+                "credit_totals",
+            )?,
+            allocated: sum(
+                row.optional_text("allocation_amounts")?,
+                currency,
+                "allocation_amounts",
+            )?,
+        })
+    }
 }
 
 /// The stored columns that settle an invoice, in the order `credited`,
@@ -135,8 +129,11 @@ pub(crate) fn settled_values(
 /// one invoice from its credit notes and allocations.
 pub(crate) fn recompute(db: &impl Database, invoice_id: i64) -> Result<(), StoreError> {
     let rows = db.execute(
-        "SELECT source, external_id, currency, total, amount_paid, source_status
-         FROM invoices WHERE id = ?",
+        &format!(
+            "SELECT i.currency, i.total, i.amount_paid, i.source_status, {DEDUCTION_COLUMNS}
+             FROM invoices i JOIN invoices k ON k.id = i.id
+             WHERE i.id = ?"
+        ),
         &[Value::Integer(invoice_id)],
     )?;
     let row = rows.first().ok_or_else(|| StoreError::NotFound {
@@ -145,17 +142,10 @@ pub(crate) fn recompute(db: &impl Database, invoice_id: i64) -> Result<(), Store
     })?;
 
     let currency = stored_currency(row.text("currency")?)?;
-    let deductions = deductions(
-        db,
-        row.text("source")?,
-        row.text("external_id")?,
-        Some(invoice_id),
-        currency,
-    )?;
     let [credited, allocated, remaining, status] = settled_values(
         stored_money(&row, "total", currency)?,
         stored_money(&row, "amount_paid", currency)?,
-        deductions,
+        Deductions::read(&row, currency)?,
         stored_status(row.text("source_status")?)?,
     )?;
 
