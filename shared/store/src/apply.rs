@@ -56,7 +56,7 @@ pub fn apply(
     now: DateTime<Utc>,
 ) -> Result<ApplyOutcome, StoreError> {
     db.within_transaction(|db| {
-        if already_processed(db, event)? {
+        if !claim(db, event, now)? {
             return Ok(ApplyOutcome::Duplicate);
         }
 
@@ -70,35 +70,40 @@ pub fn apply(
             outcome = ApplyOutcome::Applied;
         }
 
-        record_processed(db, event, outcome, now)?;
+        if outcome == ApplyOutcome::Stale {
+            record_stale(db, event)?;
+        }
         Ok(outcome)
     })
 }
 
-fn already_processed(db: &impl Database, event: &IncomingEvent) -> Result<bool, StoreError> {
-    let rows = db.execute(
-        "SELECT 1 FROM processed_events WHERE source = ? AND event_id = ?",
-        &[event.source.as_str().into(), event.event_id.as_str().into()],
-    )?;
-    Ok(!rows.is_empty())
-}
-
-fn record_processed(
+/// Records the event as processed and applied, unless its id is already
+/// recorded at its source: says whether it was not.
+fn claim(
     db: &impl Database,
     event: &IncomingEvent,
-    outcome: ApplyOutcome,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    db.execute(
+) -> Result<bool, StoreError> {
+    let claimed = db.execute(
         "INSERT INTO processed_events (source, event_id, occurred_at, outcome, processed_at)
-         VALUES (?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, 'applied', ?)
+         ON CONFLICT (source, event_id) DO NOTHING
+         RETURNING 1",
         &[
             event.source.as_str().into(),
             event.event_id.as_str().into(),
             event.occurred_at.into(),
-            outcome.as_str().into(),
             now.into(),
         ],
+    )?;
+    Ok(!claimed.is_empty())
+}
+
+/// Records that the event changed nothing, every object being newer.
+fn record_stale(db: &impl Database, event: &IncomingEvent) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE processed_events SET outcome = 'stale' WHERE source = ? AND event_id = ?",
+        &[event.source.as_str().into(), event.event_id.as_str().into()],
     )?;
     Ok(())
 }
