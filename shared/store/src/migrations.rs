@@ -127,7 +127,7 @@ pub fn migrate(db: &impl Database) -> Result<Vec<i64>, StoreError> {
 
 /// Whether every embedded migration is already applied. A new database has
 /// no `schema_migrations` to read, which says it is not.
-fn is_current(db: &impl Database) -> bool {
+pub(crate) fn is_current(db: &impl Database) -> bool {
     let latest = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0);
     current_version(db).is_ok_and(|version| version >= latest)
 }

@@ -4,29 +4,30 @@ use std::cell::Cell;
 
 use spin_sdk::sqlite::{self, Connection};
 
+use crate::migrations::is_current;
 use crate::{Database, Rows, StoreError, Value, migrate};
 
 /// A Spin SQLite database the component's manifest grants it.
 pub struct SpinDatabase {
     connection: Connection,
     open_transactions: Cell<u32>,
+    schema_checked: Cell<bool>,
 }
 
 impl SpinDatabase {
-    /// Opens the database labelled `label` (`default` in Relance's manifest)
-    /// and brings its schema up to date.
+    /// Opens the database labelled `label` (`default` in Relance's manifest).
+    /// Its schema is brought up to date before the first statement runs.
     pub fn open(label: &str) -> Result<SpinDatabase, StoreError> {
         let connection = Connection::open(label).map_err(|e| StoreError::Unavailable {
             database: label.to_owned(),
             message: describe(&e),
         })?;
 
-        let database = SpinDatabase {
+        Ok(SpinDatabase {
             connection,
             open_transactions: Cell::new(0),
-        };
-        migrate(&database)?;
-        Ok(database)
+            schema_checked: Cell::new(false),
+        })
     }
 
     /// Opens the `default` database.
@@ -40,7 +41,37 @@ impl Database for SpinDatabase {
         &self.open_transactions
     }
 
+    /// The connection's first statement checks the schema first. When it
+    /// opens a transaction, the check runs inside it, on the connection the
+    /// transaction's writes go through anyway; the transaction starts again
+    /// once migrations have run, if any had to.
     fn execute(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
+        if self.schema_checked.replace(true) {
+            return self.run(sql, params);
+        }
+        if !opens_transaction(sql) {
+            migrate(self)?;
+            return self.run(sql, params);
+        }
+
+        let rows = self.run(sql, params)?;
+        if is_current(self) {
+            return Ok(rows);
+        }
+        self.run("ROLLBACK", &[])?;
+        migrate(self)?;
+        self.run(sql, params)
+    }
+}
+
+fn opens_transaction(sql: &str) -> bool {
+    sql.trim_start()
+        .get(..5)
+        .is_some_and(|word| word.eq_ignore_ascii_case("BEGIN"))
+}
+
+impl SpinDatabase {
+    fn run(&self, sql: &str, params: &[Value]) -> Result<Rows, StoreError> {
         let params: Vec<sqlite::Value> = params.iter().map(to_spin).collect();
 
         let result = self
