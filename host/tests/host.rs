@@ -622,8 +622,24 @@ fn a_run_missed_while_stopped_is_caught_up_at_start() {
     .unwrap();
 
     assert_eq!(wait_for_runs(&app, 1), 1, "{}", app.log_text());
-    let log = std::fs::read_to_string(state.join("schedule.json")).unwrap();
-    assert!(!log.contains("2020-01-01"), "the run is recorded: {log}");
+    // The run is recorded once the job has answered, just after its effect.
+    let log = wait_for_change(&state.join("schedule.json"), "2020-01-01");
+    assert!(
+        log.contains("\"tick\"") && !log.contains("2020-01-01"),
+        "the run is recorded: {log}"
+    );
+}
+
+/// The file's text once it no longer contains `old`, or as it is after 20 s.
+fn wait_for_change(path: &std::path::Path, old: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if !text.contains(old) || Instant::now() > deadline {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn failure_with(text: &str, options: impl FnOnce(AppOptions) -> AppOptions) -> String {
