@@ -120,6 +120,11 @@ pub fn balances(
 
     // Sum by customer first, so customers are read once each, not once per
     // invoice; without groups, the customers are not read at all.
+    let by_customer = format!(
+        "(SELECT s.customer_id, s.currency, {sums}
+          FROM {open} s WHERE 1 = 1{in_portfolio}
+          GROUP BY s.customer_id, s.currency)"
+    );
     let sql = match grouping {
         None => format!(
             "SELECT NULL AS group_key, NULL AS group_name, s.currency, {sums}
@@ -128,20 +133,14 @@ pub fn balances(
         ),
         Some(Grouping::CUSTOMER) => format!(
             "SELECT CAST(c.id AS TEXT) AS group_key, c.name AS group_name, s.*
-             FROM (SELECT s.customer_id, s.currency, {sums}
-                   FROM {open} s WHERE 1 = 1{in_portfolio}
-                   GROUP BY s.customer_id, s.currency) s
-             JOIN customers c ON c.id = s.customer_id"
+             FROM {by_customer} s JOIN customers c ON c.id = s.customer_id"
         ),
         Some(Grouping { key, name }) => format!(
             "SELECT CAST({key} AS TEXT) AS group_key, {name} AS group_name, s.currency,
                 SUM(s.b0) AS b0, SUM(s.b1) AS b1, SUM(s.b2) AS b2, SUM(s.b3) AS b3,
                 SUM(s.b4) AS b4, SUM(s.disputed) AS disputed, SUM(s.at_risk) AS at_risk,
                 SUM(s.invoices) AS invoices
-             FROM (SELECT s.customer_id, s.currency, {sums}
-                   FROM {open} s WHERE 1 = 1{in_portfolio}
-                   GROUP BY s.customer_id, s.currency) s
-             JOIN customers c ON c.id = s.customer_id
+             FROM {by_customer} s JOIN customers c ON c.id = s.customer_id
              GROUP BY group_key, s.currency"
         ),
     };

@@ -401,6 +401,18 @@ mod tests {
 
     const NOW: &str = "2026-03-01T00:00:00.000000Z";
 
+    /// A new database holding customer 1, whose invoices the tests add.
+    fn database_with_a_customer() -> NativeDatabase {
+        let db = NativeDatabase::open_in_memory().expect("database");
+        db.execute(
+            "INSERT INTO customers (id, source, external_id, name, created_at, updated_at)
+             VALUES (1, 'erp', 'c-1', 'Alpha SA', ?, ?)",
+            &[NOW.into(), NOW.into()],
+        )
+        .expect("customer");
+        db
+    }
+
     fn add_invoice(db: &NativeDatabase, id: i64, currency: &str, issued: &str, due: &str) {
         db.execute(
             "INSERT INTO invoices (id, source, external_id, number, customer_id, issue_date,
@@ -499,13 +511,7 @@ mod tests {
 
     #[test]
     fn the_ledger_days_follow_the_rebuilt_rows_when_an_invoice_is_rebuilt_again() {
-        let db = NativeDatabase::open_in_memory().expect("database");
-        db.execute(
-            "INSERT INTO customers (id, source, external_id, name, created_at, updated_at)
-             VALUES (1, 'erp', 'c-1', 'Alpha SA', ?, ?)",
-            &[NOW.into(), NOW.into()],
-        )
-        .expect("customer");
+        let db = database_with_a_customer();
         add_invoice(&db, 1, "EUR", "2026-01-05", "2026-02-04");
         add_invoice(&db, 2, "USD", "2026-01-20", "2026-02-19");
         add_payment(&db, 1, "EUR", "2026-02-10");
@@ -525,13 +531,7 @@ mod tests {
 
     #[test]
     fn after_the_last_change_the_runs_not_ended_are_the_runs_open() {
-        let db = NativeDatabase::open_in_memory().expect("database");
-        db.execute(
-            "INSERT INTO customers (id, source, external_id, name, created_at, updated_at)
-             VALUES (1, 'erp', 'c-1', 'Alpha SA', ?, ?)",
-            &[NOW.into(), NOW.into()],
-        )
-        .expect("customer");
+        let db = database_with_a_customer();
         add_invoice(&db, 1, "EUR", "2026-01-05", "2026-02-04");
         add_invoice(&db, 2, "USD", "2026-01-20", "2026-02-19");
         add_invoice(&db, 3, "EUR", "2026-02-01", "2026-03-03");
