@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use relance_ledger::money::{Currency, Money};
 use rust_decimal::{Decimal, RoundingStrategy};
+use smallvec::SmallVec;
 
 /// Why amounts cannot be reported in the reporting currency.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,10 +31,12 @@ pub enum FxError {
     },
 }
 
-/// Exact sums of money kept apart by currency.
+/// Exact sums of money kept apart by currency, in currency order. A ledger
+/// holds few currencies and most slices of it one, so the sums are a short
+/// sorted list that holds one currency without allocating.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CurrencyAmounts {
-    sums: BTreeMap<Currency, Decimal>,
+    sums: SmallVec<[(Currency, Decimal); 1]>,
 }
 
 impl CurrencyAmounts {
@@ -41,12 +44,15 @@ impl CurrencyAmounts {
     /// store amounts.
     pub fn add_minor_units(&mut self, currency: Currency, minor_units: i64) {
         let amount = Money::from_minor_units(minor_units, currency).amount();
-        *self.sums.entry(currency).or_default() += amount;
+        self.add(currency, amount);
     }
 
     /// Adds an exact amount of `currency`.
     pub fn add(&mut self, currency: Currency, amount: Decimal) {
-        *self.sums.entry(currency).or_default() += amount;
+        match self.sums.binary_search_by_key(&currency, |(c, _)| *c) {
+            Ok(index) => self.sums[index].1 += amount,
+            Err(index) => self.sums.insert(index, (currency, amount)),
+        }
     }
 
     /// Adds every sum of `other`.
@@ -58,12 +64,12 @@ impl CurrencyAmounts {
 
     /// The currencies present and their sums.
     pub fn iter(&self) -> impl Iterator<Item = (Currency, Decimal)> + '_ {
-        self.sums.iter().map(|(c, a)| (*c, *a))
+        self.sums.iter().copied()
     }
 
     /// The currencies present.
     pub fn currencies(&self) -> impl Iterator<Item = Currency> + '_ {
-        self.sums.keys().copied()
+        self.sums.iter().map(|(c, _)| *c)
     }
 }
 
@@ -100,6 +106,9 @@ impl ExchangeRates {
 
     /// `amount` of `currency` in the reporting currency, unrounded.
     pub fn convert(&self, currency: Currency, amount: Decimal) -> Result<Decimal, FxError> {
+        if currency == self.reporting {
+            return Ok(amount);
+        }
         let rate = self.rates.get(&currency).ok_or(FxError::MissingRate {
             from: currency.code(),
             to: self.reporting.code(),

@@ -67,8 +67,6 @@ impl NativeDatabase {
         database.execute("PRAGMA foreign_keys = ON", &[])?;
         // As in the host: savepoint journals stay in memory.
         database.execute("PRAGMA temp_store = MEMORY", &[])?;
-        // As in the host: savepoint journals stay in memory.
-        database.execute("PRAGMA temp_store = MEMORY", &[])?;
         Ok(database)
     }
 }

@@ -8,7 +8,7 @@ use relance_store::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::reads::{Balance, Grouping, balances};
+use super::reads::{Balance, Grouping, balances, customer_names};
 use super::{Conditions, KpiError, rates::rates_on};
 use crate::aging::AgingBucket;
 use crate::fx::ExchangeRates;
@@ -44,17 +44,13 @@ impl GroupBy {
     ];
 
     fn grouping(self) -> Grouping {
-        let column = |column| Grouping {
-            key: column,
-            name: column,
-        };
         match self {
-            GroupBy::Customer => Grouping::CUSTOMER,
-            GroupBy::Entity => column("c.legal_entity"),
-            GroupBy::Region => column("c.region"),
-            GroupBy::Segment => column("c.segment"),
-            GroupBy::Owner => column("c.owner"),
-            GroupBy::Collector => column("c.collector"),
+            GroupBy::Customer => Grouping::Customer,
+            GroupBy::Entity => Grouping::Column("c.legal_entity"),
+            GroupBy::Region => Grouping::Column("c.region"),
+            GroupBy::Segment => Grouping::Column("c.segment"),
+            GroupBy::Owner => Grouping::Column("c.owner"),
+            GroupBy::Collector => Grouping::Column("c.collector"),
         }
     }
 }
@@ -147,19 +143,19 @@ pub fn aged_balance(
 ) -> Result<AgedBalance, KpiError> {
     let portfolio = Conditions::portfolio(scope, &filter.segments);
     let rates = rates_on(db, reporting, filter.as_of)?;
-    let groups = balances(db, &portfolio, filter.as_of, Some(group_by.grouping()))?;
+    let groups = balances(db, &portfolio, filter.as_of, group_by.grouping())?;
 
     let mut whole = Balance::default();
     let mut lines = Vec::with_capacity(groups.len());
-    for (group, balance) in &groups {
+    for (key, balance) in groups {
         for (index, bucket) in balance.buckets.iter().enumerate() {
             whole.buckets[index].merge(bucket);
         }
         whole.invoices += balance.invoices;
         lines.push(AgedGroup {
-            key: group.key.clone(),
-            name: group.name.clone(),
-            buckets: Buckets::of(balance, &rates)?,
+            name: key.clone(),
+            key,
+            buckets: Buckets::of(&balance, &rates)?,
         });
     }
     lines.sort_by(|a, b| {
@@ -171,6 +167,9 @@ pub fn aged_balance(
 
     let group_count = lines.len();
     lines.truncate(limit);
+    if group_by == GroupBy::Customer {
+        name_customers(db, &mut lines)?;
+    }
     Ok(AgedBalance {
         as_of: filter.as_of,
         currency: reporting.code(),
@@ -179,4 +178,19 @@ pub fn aged_balance(
         groups: lines,
         total: Buckets::of(&whole, &rates)?,
     })
+}
+
+/// Gives each customer's line its customer's name.
+fn name_customers(db: &impl Database, lines: &mut [AgedGroup]) -> Result<(), KpiError> {
+    let ids: Vec<i64> = lines
+        .iter()
+        .filter_map(|line| line.key.as_deref()?.parse().ok())
+        .collect();
+    let mut names = customer_names(db, &ids)?;
+
+    for line in lines {
+        let id = line.key.as_deref().and_then(|key| key.parse().ok());
+        line.name = id.and_then(|id| names.remove(&id));
+    }
+    Ok(())
 }

@@ -89,24 +89,16 @@ pub fn collector_work(
     actions(db, &portfolio, &period, &mut tallies)?;
     promises(db, &portfolio, &period, &mut tallies)?;
 
-    let owed = balances(
-        db,
-        &portfolio,
-        as_of,
-        Some(Grouping {
-            key: "c.collector",
-            name: "c.collector",
-        }),
-    )?;
-    for group in owed.keys() {
-        tallies.entry(group.key.clone()).or_default();
+    let owed = balances(db, &portfolio, as_of, Grouping::Column("c.collector"))?;
+    for (collector, _) in &owed {
+        tallies.entry(collector.clone()).or_default();
     }
 
     let mut collectors = Vec::with_capacity(tallies.len());
     for (collector, tally) in tallies {
         let balance = owed
             .iter()
-            .find(|(group, _)| group.key == collector)
+            .find(|(group, _)| *group == collector)
             .map(|(_, balance)| balance.clone())
             .unwrap_or_default();
         collectors.push(CollectorLine {

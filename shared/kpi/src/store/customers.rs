@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::aged_balance::Buckets;
-use super::reads::{Grouping, balances};
+use super::reads::{Grouping, balances, id_list};
 use super::summary::one_decimal;
 use super::{Conditions, KpiError, rates::rates_on, stored_currency};
 use crate::collection::PaymentDelay;
@@ -113,26 +113,20 @@ pub fn rank_customers(
     let portfolio = Conditions::portfolio(scope, &filter.segments);
     let rates = rates_on(db, reporting, as_of)?;
 
-    let by_customer = balances(db, &portfolio, as_of, Some(Grouping::CUSTOMER))?;
+    let by_customer = balances(db, &portfolio, as_of, Grouping::Customer)?;
     let risks = risks(db, &portfolio)?;
 
     let mut ranked = Vec::with_capacity(by_customer.len());
-    for (group, balance) in &by_customer {
-        let Some(id) = group.key.as_deref().and_then(|key| key.parse::<i64>().ok()) else {
+    for (key, balance) in &by_customer {
+        let Some(id) = key.as_deref().and_then(|key| key.parse::<i64>().ok()) else {
             continue;
         };
         let overdue = rates.shown_total(&balance.overdue())?;
-        ranked.push((
-            id,
-            group.name.clone().unwrap_or_default(),
-            overdue,
-            risks.get(&id).copied(),
-            balance,
-        ));
+        ranked.push((id, overdue, risks.get(&id).copied(), balance));
     }
     ranked.sort_by(|a, b| {
-        let by_overdue = b.2.cmp(&a.2);
-        let by_risk = b.3.unwrap_or(-1.0).total_cmp(&a.3.unwrap_or(-1.0));
+        let by_overdue = b.1.cmp(&a.1);
+        let by_risk = b.2.unwrap_or(-1.0).total_cmp(&a.2.unwrap_or(-1.0));
         match ranking {
             CustomerRanking::Overdue => by_overdue.then(by_risk),
             CustomerRanking::Risk => by_risk.then(by_overdue),
@@ -146,7 +140,7 @@ pub fn rank_customers(
     let details = details(db, &ids, as_of, &rates)?;
 
     let mut customers = Vec::with_capacity(ranked.len());
-    for (id, name, overdue, risk, balance) in ranked {
+    for (id, overdue, risk, balance) in ranked {
         let detail = details.get(&id).cloned().unwrap_or_default();
         let receivables = rates.total(&balance.total())?;
         let dso = standard_dso(
@@ -161,7 +155,7 @@ pub fn rank_customers(
 
         customers.push(CustomerLine {
             customer_id: id,
-            name,
+            name: detail.name,
             owner: detail.owner,
             collector: detail.collector,
             balance: Buckets::of(balance, &rates)?,
@@ -215,6 +209,7 @@ fn risks(db: &impl Database, portfolio: &Conditions) -> Result<HashMap<i64, f64>
 /// What a customer's line needs beyond its balance.
 #[derive(Debug, Clone, Default)]
 struct Detail {
+    name: String,
     owner: Option<String>,
     collector: Option<String>,
     sales: Decimal,
@@ -233,17 +228,17 @@ fn details(
     if ids.is_empty() {
         return Ok(details);
     }
-    let list = vec!["?"; ids.len()].join(", ");
-    let id_values: Vec<Value> = ids.iter().map(|id| Value::Integer(*id)).collect();
+    let (list, id_values) = id_list(ids);
     let period = months_to(as_of, CUSTOMER_MONTHS);
     let before = months_before(as_of, 2 * CUSTOMER_MONTHS);
 
     let rows = db.execute(
-        &format!("SELECT id, owner, collector FROM customers WHERE id IN ({list})"),
+        &format!("SELECT id, name, owner, collector FROM customers WHERE id IN ({list})"),
         &id_values,
     )?;
     for row in rows.iter() {
         let detail = details.entry(row.integer("id")?).or_default();
+        detail.name = row.text("name")?.to_owned();
         detail.owner = row.optional_text("owner")?.map(str::to_owned);
         detail.collector = row.optional_text("collector")?.map(str::to_owned);
         detail.days = period.days;

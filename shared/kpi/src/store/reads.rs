@@ -2,10 +2,11 @@
 //! bucket, sales by period, payments over a period. Sums stay by currency
 //! until the caller converts them.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use relance_store::{Database, StoreError, Value};
+use relance_ledger::money::Currency;
+use relance_store::{Database, Row, StoreError, Value};
 
 use super::{Conditions, open_on, stored_currency};
 use crate::aging::AgingBucket;
@@ -18,10 +19,6 @@ use crate::period::Period;
 pub struct Balance {
     /// Owed in each bucket, in the order of [`AgingBucket::ALL`].
     pub buckets: [CurrencyAmounts; 5],
-    /// Owed on invoices the customer disputes (also counted in their bucket).
-    pub disputed: CurrencyAmounts,
-    /// Owed more than 90 days past due, or disputed.
-    pub at_risk: CurrencyAmounts,
     /// Invoices with something owed.
     pub invoices: i64,
 }
@@ -49,122 +46,111 @@ impl Balance {
     pub fn not_due(&self) -> &CurrencyAmounts {
         &self.buckets[AgingBucket::NotDue.index()]
     }
+
+    /// Adds a row of [`BUCKET_SUMS`] in `currency`.
+    fn add_row(&mut self, row: &Row<'_>, currency: Currency) -> Result<(), StoreError> {
+        for (index, column) in ["b0", "b1", "b2", "b3", "b4"].into_iter().enumerate() {
+            self.buckets[index].add_minor_units(currency, row.integer(column)?);
+        }
+        self.invoices += row.integer("invoices")?;
+        Ok(())
+    }
 }
 
-/// The customer column a balance is grouped by.
+/// What the whole portfolio owed on a day: its balance, and how much of it
+/// is disputed or at risk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortfolioBalance {
+    /// Owed by aging bucket.
+    pub owed: Balance,
+    /// Owed on invoices the customer disputes (also counted in their bucket).
+    pub disputed: CurrencyAmounts,
+    /// Owed more than 90 days past due, or disputed.
+    pub at_risk: CurrencyAmounts,
+}
+
+/// What balances are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grouping {
-    /// The SQL expression of the group's key.
-    pub key: &'static str,
-    /// The SQL expression of the group's name.
-    pub name: &'static str,
+pub enum Grouping {
+    /// Each customer; the group's key is its id.
+    Customer,
+    /// A column of the customers table `c`, such as `c.region`; the key is
+    /// its value, `None` for customers without one.
+    Column(&'static str),
 }
 
-impl Grouping {
-    /// Each customer, by id, with its name.
-    pub const CUSTOMER: Grouping = Grouping {
-        key: "c.id",
-        name: "c.name",
-    };
+/// The sums of open runs `s` by aging bucket (`b0` to `b4`) and their count
+/// (`invoices`), with [`bucket_bounds`] as parameters.
+const BUCKET_SUMS: &str = "SUM(CASE WHEN s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b0,
+    SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b1,
+    SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b2,
+    SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b3,
+    SUM(CASE WHEN s.due_date < ? THEN s.open_minor ELSE 0 END) AS b4,
+    COUNT(*) AS invoices";
+
+/// The parameters of [`BUCKET_SUMS`] on `day`.
+fn bucket_bounds(day: NaiveDate) -> Vec<Value> {
+    let bound = |bucket: AgingBucket| Value::from(bucket.earliest_due_date(day));
+    vec![
+        bound(AgingBucket::NotDue),
+        bound(AgingBucket::NotDue),
+        bound(AgingBucket::Days1To30),
+        bound(AgingBucket::Days1To30),
+        bound(AgingBucket::Days31To60),
+        bound(AgingBucket::Days31To60),
+        bound(AgingBucket::Days61To90),
+        bound(AgingBucket::Days61To90),
+    ]
 }
 
-/// The key and name of a group, as stored (`NULL` for customers without a
-/// value in the grouped column).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GroupKey {
-    /// The key: an id or a segment's name.
-    pub key: Option<String>,
-    /// The name shown.
-    pub name: Option<String>,
-}
-
-/// Balances owed on `day` in the portfolio, by group (one group, with an
-/// empty key, when `grouping` is `None`).
+/// Balances owed on `day` in the portfolio, one per group, in key order.
 pub fn balances(
     db: &impl Database,
     portfolio: &Conditions,
     day: NaiveDate,
-    grouping: Option<Grouping>,
-) -> Result<BTreeMap<GroupKey, Balance>, StoreError> {
-    let bound = |bucket: AgingBucket| Value::from(bucket.earliest_due_date(day));
-    let disputed = "(s.disputed_on IS NOT NULL AND s.disputed_on <= ?)";
+    grouping: Grouping,
+) -> Result<Vec<(Option<String>, Balance)>, StoreError> {
     let (open, open_params) = open_on(db, day)?;
-
-    let mut params = vec![
-        bound(AgingBucket::NotDue),
-        bound(AgingBucket::NotDue),
-        bound(AgingBucket::Days1To30),
-        bound(AgingBucket::Days1To30),
-        bound(AgingBucket::Days31To60),
-        bound(AgingBucket::Days31To60),
-        bound(AgingBucket::Days61To90),
-        bound(AgingBucket::Days61To90),
-        day.into(),
-        bound(AgingBucket::Days61To90),
-        day.into(),
-    ];
+    let mut params = bucket_bounds(day);
     params.extend(open_params);
     params.extend(portfolio.params.iter().cloned());
 
-    let sums = format!(
-        "SUM(CASE WHEN s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b0,
-            SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b1,
-            SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b2,
-            SUM(CASE WHEN s.due_date < ? AND s.due_date >= ? THEN s.open_minor ELSE 0 END) AS b3,
-            SUM(CASE WHEN s.due_date < ? THEN s.open_minor ELSE 0 END) AS b4,
-            SUM(CASE WHEN {disputed} THEN s.open_minor ELSE 0 END) AS disputed,
-            SUM(CASE WHEN s.due_date < ? OR {disputed} THEN s.open_minor ELSE 0 END) AS at_risk,
-            COUNT(*) AS invoices"
-    );
-    let in_portfolio = portfolio.customers_in("s.customer_id");
-
     // Sum by customer first, so customers are read once each, not once per
-    // invoice; without groups, the customers are not read at all.
+    // invoice; by customer, they are not read at all.
     let by_customer = format!(
-        "(SELECT s.customer_id, s.currency, {sums}
-          FROM {open} s WHERE 1 = 1{in_portfolio}
-          GROUP BY s.customer_id, s.currency)"
+        "SELECT s.customer_id, s.currency, {BUCKET_SUMS}
+         FROM {open} s WHERE 1 = 1{}
+         GROUP BY s.customer_id, s.currency",
+        portfolio.customers_in("s.customer_id")
     );
     let sql = match grouping {
-        None => format!(
-            "SELECT NULL AS group_key, NULL AS group_name, s.currency, {sums}
-             FROM {open} s WHERE 1 = 1{in_portfolio}
-             GROUP BY s.currency"
+        Grouping::Customer => format!(
+            "SELECT CAST(s.customer_id AS TEXT) AS group_key, s.*
+             FROM ({by_customer}) s ORDER BY s.customer_id"
         ),
-        Some(Grouping::CUSTOMER) => format!(
-            "SELECT CAST(c.id AS TEXT) AS group_key, c.name AS group_name, s.*
-             FROM {by_customer} s JOIN customers c ON c.id = s.customer_id"
-        ),
-        Some(Grouping { key, name }) => format!(
-            "SELECT CAST({key} AS TEXT) AS group_key, {name} AS group_name, s.currency,
+        Grouping::Column(column) => format!(
+            "SELECT CAST({column} AS TEXT) AS group_key, s.currency,
                 SUM(s.b0) AS b0, SUM(s.b1) AS b1, SUM(s.b2) AS b2, SUM(s.b3) AS b3,
-                SUM(s.b4) AS b4, SUM(s.disputed) AS disputed, SUM(s.at_risk) AS at_risk,
-                SUM(s.invoices) AS invoices
-             FROM {by_customer} s JOIN customers c ON c.id = s.customer_id
-             GROUP BY group_key, s.currency"
+                SUM(s.b4) AS b4, SUM(s.invoices) AS invoices
+             FROM ({by_customer}) s JOIN customers c ON c.id = s.customer_id
+             GROUP BY group_key, s.currency ORDER BY group_key"
         ),
     };
     let rows = db.execute(&sql, &params)?;
 
-    let mut groups: BTreeMap<GroupKey, Balance> = BTreeMap::new();
+    // A group's rows, one per currency, come one after the other.
+    let mut groups: Vec<(Option<String>, Balance)> = Vec::new();
     for row in rows.iter() {
         let currency = stored_currency(row.text("currency")?)?;
-        let group = GroupKey {
-            key: row.optional_text("group_key")?.map(str::to_owned),
-            name: row.optional_text("group_name")?.map(str::to_owned),
-        };
-        let balance = groups.entry(group).or_default();
-
-        for (index, column) in ["b0", "b1", "b2", "b3", "b4"].into_iter().enumerate() {
-            balance.buckets[index].add_minor_units(currency, row.integer(column)?);
+        let key = row.optional_text("group_key")?;
+        match groups.last_mut() {
+            Some((last, balance)) if last.as_deref() == key => balance.add_row(&row, currency)?,
+            _ => {
+                let mut balance = Balance::default();
+                balance.add_row(&row, currency)?;
+                groups.push((key.map(str::to_owned), balance));
+            }
         }
-        balance
-            .disputed
-            .add_minor_units(currency, row.integer("disputed")?);
-        balance
-            .at_risk
-            .add_minor_units(currency, row.integer("at_risk")?);
-        balance.invoices += row.integer("invoices")?;
     }
     Ok(groups)
 }
@@ -174,11 +160,65 @@ pub fn balance(
     db: &impl Database,
     portfolio: &Conditions,
     day: NaiveDate,
-) -> Result<Balance, StoreError> {
-    Ok(balances(db, portfolio, day, None)?
-        .into_values()
-        .next()
-        .unwrap_or_default())
+) -> Result<PortfolioBalance, StoreError> {
+    let disputed = "(s.disputed_on IS NOT NULL AND s.disputed_on <= ?)";
+    let bound_of_90_days = AgingBucket::Days61To90.earliest_due_date(day);
+    let (open, open_params) = open_on(db, day)?;
+
+    let mut params = bucket_bounds(day);
+    params.extend([day.into(), bound_of_90_days.into(), day.into()]);
+    params.extend(open_params);
+    params.extend(portfolio.params.iter().cloned());
+
+    let rows = db.execute(
+        &format!(
+            "SELECT s.currency, {BUCKET_SUMS},
+                SUM(CASE WHEN {disputed} THEN s.open_minor ELSE 0 END) AS disputed,
+                SUM(CASE WHEN s.due_date < ? OR {disputed} THEN s.open_minor ELSE 0 END)
+                    AS at_risk
+             FROM {open} s WHERE 1 = 1{}
+             GROUP BY s.currency",
+            portfolio.customers_in("s.customer_id")
+        ),
+        &params,
+    )?;
+
+    let mut whole = PortfolioBalance::default();
+    for row in rows.iter() {
+        let currency = stored_currency(row.text("currency")?)?;
+        whole.owed.add_row(&row, currency)?;
+        whole
+            .disputed
+            .add_minor_units(currency, row.integer("disputed")?);
+        whole
+            .at_risk
+            .add_minor_units(currency, row.integer("at_risk")?);
+    }
+    Ok(whole)
+}
+
+/// The names of the customers `ids`, for the lines shown.
+pub fn customer_names(db: &impl Database, ids: &[i64]) -> Result<HashMap<i64, String>, StoreError> {
+    let mut names = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(names);
+    }
+    let (list, id_values) = id_list(ids);
+
+    let rows = db.execute(
+        &format!("SELECT id, name FROM customers WHERE id IN ({list})"),
+        &id_values,
+    )?;
+    for row in rows.iter() {
+        names.insert(row.integer("id")?, row.text("name")?.to_owned());
+    }
+    Ok(names)
+}
+
+/// The placeholders of an `IN (…)` list of ids, and their values.
+pub fn id_list(ids: &[i64]) -> (String, Vec<Value>) {
+    let list = vec!["?"; ids.len()].join(", ");
+    (list, ids.iter().map(|id| Value::Integer(*id)).collect())
 }
 
 /// Everything the portfolio owed on `day`, by currency: [`balance`]'s total

@@ -6,7 +6,7 @@ use relance_store::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::reads::{Balance, balance, collections, receivables, sales_by_period};
+use super::reads::{PortfolioBalance, balance, collections, receivables, sales_by_period};
 use super::{Conditions, KpiError, rates::rates_on};
 use crate::collection::{collection_effectiveness_index, share_percent};
 use crate::dso::{
@@ -176,13 +176,14 @@ pub fn summary(
     })
 }
 
-fn outstanding(balance: &Balance, rates: &ExchangeRates) -> Result<Outstanding, KpiError> {
+fn outstanding(balance: &PortfolioBalance, rates: &ExchangeRates) -> Result<Outstanding, KpiError> {
+    let owed = &balance.owed;
     Ok(Outstanding {
-        total: rates.shown_total(&balance.total())?,
-        not_due: rates.shown_total(balance.not_due())?,
-        overdue: rates.shown_total(&balance.overdue())?,
+        total: rates.shown_total(&owed.total())?,
+        not_due: rates.shown_total(owed.not_due())?,
+        overdue: rates.shown_total(&owed.overdue())?,
         disputed: rates.shown_total(&balance.disputed)?,
-        invoices: balance.invoices,
+        invoices: owed.invoices,
     })
 }
 
