@@ -168,7 +168,7 @@ pub fn expect_success(response: reqwest::blocking::Response, what: &str) -> anyh
 
 /// Builds the `relance` binary beside this one, in the same profile, so the
 /// host process runs the code being measured.
-fn build_relance_binary() -> anyhow::Result<()> {
+pub fn build_relance_binary() -> anyhow::Result<()> {
     let release = std::env::current_exe()?
         .parent()
         .and_then(Path::file_name)

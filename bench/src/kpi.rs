@@ -25,7 +25,7 @@ use relance_ledger::money::Currency;
 use relance_store::{Database, NativeDatabase, Value};
 use relance_tests::{TestApp, relance_app, test_secret};
 
-use crate::app::build_every_component;
+use crate::app::{build_every_component, build_relance_binary};
 use crate::ledger::{SOURCE, generated_history};
 use crate::report::Report;
 
@@ -124,6 +124,7 @@ const ENDPOINTS: [Endpoint; 6] = [
 ];
 
 pub fn run(report: &mut Report, invoices: usize) -> anyhow::Result<()> {
+    build_relance_binary()?;
     build_every_component()?;
     let state = tempfile::tempdir()?;
     let database = state.path().join("sqlite_db.db");

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_kpi_still_open.sql",
         sql: include_str!("../migrations/0010_kpi_still_open.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_kpi_payments_by_currency.sql",
+        sql: include_str!("../migrations/0011_kpi_payments_by_currency.sql"),
+    },
 ];
 
 impl Migration {

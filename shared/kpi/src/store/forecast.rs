@@ -167,56 +167,63 @@ fn expected_legs(
 ) -> Result<Vec<Leg>, KpiError> {
     let history_from = months_before(as_of, HISTORY_MONTHS);
     let (open, open_params) = open_on(db, as_of)?;
-    let customers = portfolio.customers_in("p.customer_id");
+    let customers = portfolio.customers_in("s.customer_id");
+    let in_force = "s.promised_on >= ? AND s.promise_recorded_on <= ?";
+    let open_runs = |params: &mut Vec<Value>| {
+        params.extend(open_params.iter().cloned());
+        params.extend(portfolio.params.iter().cloned());
+    };
 
     let mut params: Vec<Value> = vec![history_from.into(), as_of.into(), as_of.into()];
-    params.extend(portfolio.params.iter().cloned());
+    open_runs(&mut params);
     params.extend([as_of.into(), as_of.into()]);
-    params.extend(open_params);
-    params.push(as_of.into());
-    params.extend(portfolio.params.iter().cloned());
+    open_runs(&mut params);
+    open_runs(&mut params);
+    params.extend([as_of.into(), as_of.into(), as_of.into()]);
     params.extend([as_of.into(), beyond.into(), as_of.into(), beyond.into()]);
 
+    // Each customer's delay is read once, from its own range of payments in
+    // the currency; promised parts are legs of their own.
     let rows = db.execute(
         &format!(
-            "WITH delays AS (
-                SELECT p.customer_id, p.currency,
-                    CAST(ROUND(CAST(SUM(p.amount_minor * p.days_after_due) AS REAL)
-                        / SUM(p.amount_minor)) AS INTEGER) AS delay_days
-                FROM kpi_payments p
-                WHERE p.paid_on > ? AND p.paid_on <= ?
-                  AND (p.undone_on IS NULL OR p.undone_on > ?){customers}
-                GROUP BY p.customer_id, p.currency
-                HAVING SUM(p.amount_minor) > 0
-            ), open AS (
-                SELECT s.currency, s.open_minor, s.due_date, s.promised_on,
-                    CASE WHEN s.promised_on >= ? AND s.promise_recorded_on <= ?
-                        THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END AS promised,
-                    sc.expected_payment_date AS scored, d.delay_days
-                FROM {open} s
+            "WITH delays AS MATERIALIZED (
+                SELECT o.customer_id, o.currency,
+                    (SELECT CAST(ROUND(CAST(SUM(p.amount_minor * p.days_after_due) AS REAL)
+                            / SUM(p.amount_minor)) AS INTEGER)
+                     FROM kpi_payments p
+                     WHERE p.customer_id = o.customer_id AND p.currency = o.currency
+                       AND p.paid_on > ? AND p.paid_on <= ?
+                       AND (p.undone_on IS NULL OR p.undone_on > ?)
+                     HAVING SUM(p.amount_minor) > 0) AS delay_days
+                FROM (SELECT DISTINCT s.customer_id, s.currency
+                      FROM {open} s WHERE 1 = 1{customers}) o
+            ), promised AS (
+                SELECT s.*, CASE WHEN {in_force}
+                    THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END AS promised
+                FROM {open} s WHERE 1 = 1{customers}
+            ), legs AS (
+                SELECT s.currency, 'promise' AS basis, s.promised_on AS expected_on,
+                    s.due_date, MIN(s.promised_minor, s.open_minor) AS amount
+                FROM {open} s WHERE 1 = 1{customers} AND {in_force}
+                UNION ALL
+                SELECT s.currency,
+                    CASE WHEN sc.expected_payment_date IS NOT NULL THEN 'score'
+                         WHEN d.delay_days IS NOT NULL THEN 'customer_history'
+                         ELSE 'due_date' END,
+                    COALESCE(sc.expected_payment_date,
+                        date(s.due_date, d.delay_days || ' days'), s.due_date),
+                    s.due_date, s.open_minor - s.promised
+                FROM promised s
                 LEFT JOIN invoice_scores sc
                     ON sc.invoice_id = s.invoice_id AND substr(sc.scored_at, 1, 10) <= ?
                 LEFT JOIN delays d ON d.customer_id = s.customer_id AND d.currency = s.currency
-                WHERE 1 = 1{}
-            ), legs AS (
-                SELECT currency, 'promise' AS basis, promised_on AS expected_on, due_date,
-                    promised AS amount
-                FROM open WHERE promised > 0
-                UNION ALL
-                SELECT currency,
-                    CASE WHEN scored IS NOT NULL THEN 'score'
-                         WHEN delay_days IS NOT NULL THEN 'customer_history'
-                         ELSE 'due_date' END,
-                    COALESCE(scored, date(due_date, printf('%+d days', delay_days)), due_date),
-                    due_date, open_minor - promised
-                FROM open WHERE open_minor > promised
+                WHERE s.open_minor > s.promised
             )
             SELECT currency, basis,
                 MIN(MAX(expected_on, ?), ?) AS expected_on,
                 MIN(MAX(due_date, ?), ?) AS due_on,
                 SUM(amount) AS amount
-            FROM legs GROUP BY 1, 2, 3, 4",
-            portfolio.customers_in("s.customer_id")
+            FROM legs GROUP BY 1, 2, 3, 4"
         ),
         &params,
     )?;
@@ -241,4 +248,76 @@ fn expected_legs(
         });
     }
     Ok(legs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::nothing_changes_after;
+    use crate::store::refresh::refresh;
+    use crate::store::test_ledger::{add_invoice, add_payment, database_with_a_customer};
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("valid date")
+    }
+
+    #[test]
+    fn a_past_day_is_forecast_from_the_customer_delay_of_its_own_twelve_months() {
+        // Invoice 1 was paid 40 six days late, on 02-10; 30 of invoice 2 were
+        // promised on 02-25 for 03-12, and 40 are paid on 03-20, after the
+        // day forecast.
+        let db = database_with_a_customer();
+        add_invoice(&db, 1, "EUR", "2026-01-05", "2026-02-04");
+        add_invoice(&db, 2, "EUR", "2026-02-01", "2026-03-03");
+        db.execute(
+            "UPDATE invoices SET promised_on = '2026-03-12', promise_recorded_on = '2026-02-25',
+                promised_amount = '30.00' WHERE id = 2",
+            &[],
+        )
+        .expect("promise");
+        add_payment(&db, 1, "EUR", "2026-02-10");
+        add_payment(&db, 2, "EUR", "2026-03-20");
+        refresh(&db).expect("rebuild");
+
+        let as_of = day("2026-03-01");
+        assert!(!nothing_changes_after(&db, as_of).expect("read"));
+        let filter = KpiFilter {
+            as_of,
+            segments: Default::default(),
+            currency: Some(Currency::EUR),
+        };
+
+        // On 03-01 invoice 1 owes 60, overdue, expected at once; invoice 2
+        // owes 100, due 03-03: 30 expected as promised, the other 70 six days
+        // after the due date, on 03-09.
+        for scope in [Scope::Everything, Scope::Owner("ana".to_owned())] {
+            let forecast = forecast(&db, &scope, &filter, Currency::EUR, 13, 3).expect("forecast");
+            let weeks: Vec<(String, String)> = forecast.weeks[..3]
+                .iter()
+                .map(|w| (w.expected.to_string(), w.due_date_baseline.to_string()))
+                .collect();
+
+            assert_eq!(
+                weeks,
+                [
+                    ("60.00".to_owned(), "160.00".to_owned()),
+                    ("100.00".to_owned(), "0.00".to_owned()),
+                    ("0.00".to_owned(), "0.00".to_owned()),
+                ],
+                "{scope:?}"
+            );
+            let by_basis: Vec<(ForecastBasis, &str)> = forecast
+                .by_basis
+                .iter()
+                .map(|(basis, amount)| (*basis, amount.as_str()))
+                .collect();
+            assert_eq!(
+                by_basis,
+                [
+                    (ForecastBasis::Promise, "30.00"),
+                    (ForecastBasis::CustomerHistory, "130.00")
+                ]
+            );
+        }
+    }
 }

@@ -19,6 +19,8 @@ pub mod rates;
 pub mod reads;
 pub mod refresh;
 pub mod summary;
+#[cfg(test)]
+mod test_ledger;
 
 use chrono::{Days, NaiveDate};
 use relance_api::{ApiError, Scope, SegmentFilter};
