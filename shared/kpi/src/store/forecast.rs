@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use relance_api::Scope;
 use relance_ledger::money::{Currency, Money};
-use relance_store::{Database, Value};
+use relance_store::{Database, Row, StoreError, Value};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -180,10 +180,12 @@ fn expected_legs(
     open_runs(&mut params);
     open_runs(&mut params);
     params.extend([as_of.into(), as_of.into(), as_of.into()]);
-    params.extend([as_of.into(), beyond.into(), as_of.into(), beyond.into()]);
+    let (first, last) = (unix_day(as_of), unix_day(beyond));
+    params.extend([first.into(), last.into(), first.into(), last.into()]);
 
     // Each customer's delay is read once, from its own range of payments in
-    // the currency; promised parts are legs of their own.
+    // the currency; promised parts are legs of their own. Days are counted
+    // from 1970-01-01, so that moving and bounding them is arithmetic.
     let rows = db.execute(
         &format!(
             "WITH delays AS MATERIALIZED (
@@ -198,21 +200,24 @@ fn expected_legs(
                 FROM (SELECT DISTINCT s.customer_id, s.currency
                       FROM {open} s WHERE 1 = 1{customers}) o
             ), promised AS (
-                SELECT s.*, CASE WHEN {in_force}
-                    THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END AS promised
+                SELECT s.*, unixepoch(s.due_date) / 86400 AS due_day,
+                    CASE WHEN {in_force} THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END
+                        AS promised
                 FROM {open} s WHERE 1 = 1{customers}
             ), legs AS (
-                SELECT s.currency, 'promise' AS basis, s.promised_on AS expected_on,
-                    s.due_date, MIN(s.promised_minor, s.open_minor) AS amount
+                SELECT s.currency, 'promise' AS basis,
+                    unixepoch(s.promised_on) / 86400 AS expected_day,
+                    unixepoch(s.due_date) / 86400 AS due_day,
+                    MIN(s.promised_minor, s.open_minor) AS amount
                 FROM {open} s WHERE 1 = 1{customers} AND {in_force}
                 UNION ALL
                 SELECT s.currency,
                     CASE WHEN sc.expected_payment_date IS NOT NULL THEN 'score'
                          WHEN d.delay_days IS NOT NULL THEN 'customer_history'
                          ELSE 'due_date' END,
-                    COALESCE(sc.expected_payment_date,
-                        date(s.due_date, d.delay_days || ' days'), s.due_date),
-                    s.due_date, s.open_minor - s.promised
+                    COALESCE(unixepoch(sc.expected_payment_date) / 86400,
+                        s.due_day + d.delay_days, s.due_day),
+                    s.due_day, s.open_minor - s.promised
                 FROM promised s
                 LEFT JOIN invoice_scores sc
                     ON sc.invoice_id = s.invoice_id AND substr(sc.scored_at, 1, 10) <= ?
@@ -220,8 +225,8 @@ fn expected_legs(
                 WHERE s.open_minor > s.promised
             )
             SELECT currency, basis,
-                MIN(MAX(expected_on, ?), ?) AS expected_on,
-                MIN(MAX(due_date, ?), ?) AS due_on,
+                MIN(MAX(expected_day, ?), ?) AS expected_day,
+                MIN(MAX(due_day, ?), ?) AS due_day,
                 SUM(amount) AS amount
             FROM legs GROUP BY 1, 2, 3, 4"
         ),
@@ -232,22 +237,42 @@ fn expected_legs(
     for row in rows.iter() {
         let currency = stored_currency(row.text("currency")?)?;
         let basis_text = row.text("basis")?;
-        let basis = ForecastBasis::parse(basis_text).ok_or_else(|| {
-            relance_store::StoreError::UnexpectedValue {
+        let basis =
+            ForecastBasis::parse(basis_text).ok_or_else(|| StoreError::UnexpectedValue {
                 column: "basis".to_owned(),
                 expected: "a forecast basis",
                 found: format!("{basis_text:?}"),
-            }
-        })?;
+            })?;
         legs.push(Leg {
             currency,
             basis,
-            expected_on: row.date("expected_on")?,
-            due_on: row.date("due_on")?,
+            expected_on: stored_day(&row, "expected_day")?,
+            due_on: stored_day(&row, "due_day")?,
             amount: Money::from_minor_units(row.integer("amount")?, currency).amount(),
         });
     }
     Ok(legs)
+}
+
+/// The first day counted by SQLite's `unixepoch()`.
+const UNIX_EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+
+/// `day` as days since 1970-01-01.
+fn unix_day(day: NaiveDate) -> i64 {
+    (day - UNIX_EPOCH).num_days()
+}
+
+/// A day read as days since 1970-01-01.
+fn stored_day(row: &Row<'_>, column: &str) -> Result<NaiveDate, StoreError> {
+    let days = row.integer(column)?;
+    u64::try_from(days)
+        .ok()
+        .and_then(|days| UNIX_EPOCH.checked_add_days(Days::new(days)))
+        .ok_or_else(|| StoreError::UnexpectedValue {
+            column: column.to_owned(),
+            expected: "a day after 1970-01-01",
+            found: days.to_string(),
+        })
 }
 
 #[cfg(test)]
