@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_kpi_payments_by_currency.sql",
         sql: include_str!("../migrations/0011_kpi_payments_by_currency.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_kpi_still_open_by_currency.sql",
+        sql: include_str!("../migrations/0012_kpi_still_open_by_currency.sql"),
+    },
 ];
 
 impl Migration {

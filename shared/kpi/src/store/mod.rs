@@ -137,8 +137,8 @@ pub(crate) fn span_class(from: NaiveDate, until: Option<NaiveDate>) -> u32 {
 
 /// The runs of days open on `day`, as a subquery to select from, and its
 /// parameters: when no run starts or ends after `day` (as of today,
-/// normally), the runs not ended, read from their own index in customer
-/// order; otherwise [`open_by_span_class`].
+/// normally), the runs not ended, read from their own index in currency
+/// and customer order; otherwise [`open_by_span_class`].
 pub(crate) fn open_on(
     db: &impl Database,
     day: NaiveDate,

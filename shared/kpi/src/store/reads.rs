@@ -120,7 +120,7 @@ pub fn balances(
     let by_customer = format!(
         "SELECT s.customer_id, s.currency, {BUCKET_SUMS}
          FROM {open} s WHERE 1 = 1{}
-         GROUP BY s.customer_id, s.currency",
+         GROUP BY s.currency, s.customer_id",
         portfolio.customers_in("s.customer_id")
     );
     let sql = match grouping {
