@@ -124,10 +124,7 @@ pub fn balances(
         portfolio.customers_in("s.customer_id")
     );
     let sql = match grouping {
-        Grouping::Customer => format!(
-            "SELECT CAST(s.customer_id AS TEXT) AS group_key, s.*
-             FROM ({by_customer}) s ORDER BY s.customer_id"
-        ),
+        Grouping::Customer => format!("SELECT s.* FROM ({by_customer}) s ORDER BY s.customer_id"),
         Grouping::Column(column) => format!(
             "SELECT CAST({column} AS TEXT) AS group_key, s.currency,
                 SUM(s.b0) AS b0, SUM(s.b1) AS b1, SUM(s.b2) AS b2, SUM(s.b3) AS b3,
@@ -142,13 +139,16 @@ pub fn balances(
     let mut groups: Vec<(Option<String>, Balance)> = Vec::new();
     for row in rows.iter() {
         let currency = stored_currency(row.text("currency")?)?;
-        let key = row.optional_text("group_key")?;
+        let key = match grouping {
+            Grouping::Customer => Some(row.integer("customer_id")?.to_string()),
+            Grouping::Column(_) => row.optional_text("group_key")?.map(str::to_owned),
+        };
         match groups.last_mut() {
-            Some((last, balance)) if last.as_deref() == key => balance.add_row(&row, currency)?,
+            Some((last, balance)) if *last == key => balance.add_row(&row, currency)?,
             _ => {
                 let mut balance = Balance::default();
                 balance.add_row(&row, currency)?;
-                groups.push((key.map(str::to_owned), balance));
+                groups.push((key, balance));
             }
         }
     }
