@@ -167,7 +167,9 @@ pub fn expect_success(response: reqwest::blocking::Response, what: &str) -> anyh
 }
 
 /// Builds the `relance` binary beside this one, in the same profile, so the
-/// host process runs the code being measured.
+/// host process runs the code being measured. The benchmark's package is
+/// named too, so that the dependencies both share are built once, with the
+/// same features.
 pub fn build_relance_binary() -> anyhow::Result<()> {
     let release = std::env::current_exe()?
         .parent()
@@ -178,6 +180,8 @@ pub fn build_relance_binary() -> anyhow::Result<()> {
     command.current_dir(relance_tests::repo_root()).args([
         "build",
         "--quiet",
+        "-p",
+        "relance-bench",
         "-p",
         "relance-host",
         "--bin",
