@@ -172,14 +172,26 @@ fn off_the_workers<T>(work: impl FnOnce() -> T) -> T {
 /// Whether a statement may write or open a transaction; plain reads never
 /// wait for the writer's turn.
 fn may_write(statement: &str) -> bool {
-    let first_word = statement
+    !["SELECT", "VALUES", "EXPLAIN"]
+        .iter()
+        .any(|read| first_word(statement).eq_ignore_ascii_case(read))
+}
+
+/// Whether a statement starting with `WITH`, which may lead to a read or a
+/// write, only reads, as SQLite says once the reader has prepared it.
+fn only_reads(reader: &rusqlite::Connection, statement: &str) -> bool {
+    first_word(statement).eq_ignore_ascii_case("WITH")
+        && reader
+            .prepare_cached(statement)
+            .is_ok_and(|prepared| prepared.readonly())
+}
+
+fn first_word(statement: &str) -> &str {
+    statement
         .trim_start()
         .split(|c: char| !c.is_ascii_alphabetic())
         .next()
-        .unwrap_or_default();
-    !["SELECT", "VALUES", "EXPLAIN"]
-        .iter()
-        .any(|read| first_word.eq_ignore_ascii_case(read))
+        .unwrap_or_default()
 }
 
 /// Waits for the writer's turn, up to the busy timeout; past it the
@@ -289,9 +301,15 @@ impl sqlite::HostConnection for RequestState {
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
         // A transaction begun on the reader, after the writer's turn timed
         // out, goes on there.
-        let guest = self.table.get(&connection)?;
+        let guest = self.table.get_mut(&connection)?;
         let reader_in_transaction = guest.reader.as_ref().is_some_and(|c| !c.is_autocommit());
-        if guest.writing.is_none() && !reader_in_transaction && may_write(&statement) {
+        if guest.writing.is_none()
+            && !reader_in_transaction
+            && may_write(&statement)
+            && !guest
+                .reader()
+                .is_ok_and(|reader| only_reads(reader, &statement))
+        {
             let turn = wait_for_turn(Arc::clone(&guest.database.writer)).await;
             self.table.get_mut(&connection)?.writing = turn;
         }
@@ -330,6 +348,27 @@ impl sqlite::HostConnection for RequestState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_says_which_common_table_expressions_only_read() {
+        let dir = tempfile::tempdir().expect("directory");
+        let reader = connect(&dir.path().join("db.sqlite")).expect("connection");
+        reader
+            .execute_batch("CREATE TABLE t (x INTEGER)")
+            .expect("table");
+
+        let cases = [
+            ("WITH x AS (SELECT 1) SELECT * FROM x", true),
+            ("with x as materialized (select 1) select * from x, t", true),
+            ("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", false),
+            ("WITH x AS (SELECT 1) SELECT * FROM missing", false),
+            ("SELECT 1", false),
+            ("BEGIN", false),
+        ];
+        for (statement, expected) in cases {
+            assert_eq!(only_reads(&reader, statement), expected, "{statement}");
+        }
+    }
 
     #[test]
     fn only_plain_reads_skip_the_writers_turn() {

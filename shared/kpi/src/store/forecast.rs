@@ -174,6 +174,9 @@ fn expected_legs(
         params.extend(portfolio.params.iter().cloned());
     };
 
+    // In the order of the statement's placeholders: the delays' payments and
+    // runs, the promises in force among the runs, the promised legs' runs
+    // and promises, the scores, the bounds of the days.
     let mut params: Vec<Value> = vec![history_from.into(), as_of.into(), as_of.into()];
     open_runs(&mut params);
     params.extend([as_of.into(), as_of.into()]);
