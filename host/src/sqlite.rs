@@ -178,12 +178,18 @@ fn may_write(statement: &str) -> bool {
 }
 
 /// Whether a statement starting with `WITH`, which may lead to a read or a
-/// write, only reads, as SQLite says once the reader has prepared it.
-fn only_reads(reader: &rusqlite::Connection, statement: &str) -> bool {
+/// write, only reads, as SQLite says once the reader has prepared it. Other
+/// statements are not asked, so they take no reader.
+fn only_reads<'a>(
+    statement: &str,
+    reader: impl FnOnce() -> rusqlite::Result<&'a rusqlite::Connection>,
+) -> bool {
     first_word(statement).eq_ignore_ascii_case("WITH")
-        && reader
-            .prepare_cached(statement)
-            .is_ok_and(|prepared| prepared.readonly())
+        && reader().is_ok_and(|reader| {
+            reader
+                .prepare_cached(statement)
+                .is_ok_and(|prepared| prepared.readonly())
+        })
 }
 
 fn first_word(statement: &str) -> &str {
@@ -306,9 +312,7 @@ impl sqlite::HostConnection for RequestState {
         if guest.writing.is_none()
             && !reader_in_transaction
             && may_write(&statement)
-            && !guest
-                .reader()
-                .is_ok_and(|reader| only_reads(reader, &statement))
+            && !only_reads(&statement, || guest.reader())
         {
             let turn = wait_for_turn(Arc::clone(&guest.database.writer)).await;
             self.table.get_mut(&connection)?.writing = turn;
@@ -366,7 +370,17 @@ mod tests {
             ("BEGIN", false),
         ];
         for (statement, expected) in cases {
-            assert_eq!(only_reads(&reader, statement), expected, "{statement}");
+            assert_eq!(
+                only_reads(statement, || Ok(&reader)),
+                expected,
+                "{statement}"
+            );
+        }
+
+        // Writes and transactions are not prepared on a reader: they take none.
+        for statement in ["BEGIN IMMEDIATE", "INSERT INTO t VALUES (1)"] {
+            let asked = only_reads(statement, || panic!("{statement} took a reader"));
+            assert!(!asked, "{statement}");
         }
     }
 
