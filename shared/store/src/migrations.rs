@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_kpi_still_open_by_currency.sql",
         sql: include_str!("../migrations/0012_kpi_still_open_by_currency.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_kpi_forecast_days.sql",
+        sql: include_str!("../migrations/0013_kpi_forecast_days.sql"),
+    },
 ];
 
 impl Migration {

@@ -4,17 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use relance_api::Scope;
-use relance_ledger::money::{Currency, Money};
-use relance_store::{Database, Row, StoreError, Value};
+use relance_ledger::money::Currency;
+use relance_store::Database;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Conditions, KpiError, open_on, rates::rates_on, stored_currency};
+use super::forecast_days::placed_amounts;
+use super::{Conditions, KpiError, rates::rates_on};
 use crate::forecast::{Buckets, DayRange, ForecastBasis};
 use crate::fx::{CurrencyAmounts, ExchangeRates};
-use crate::period::months_before;
 use crate::query::KpiFilter;
 
 /// Months of payments a customer's own average delay is measured over.
@@ -88,28 +88,30 @@ pub fn forecast(
     let portfolio = Conditions::portfolio(scope, &filter.segments);
     let rates = rates_on(db, reporting, as_of)?;
 
+    let placed = placed_amounts(db, &portfolio, as_of)?;
+
     let mut by_week = (Buckets::weekly(as_of, weeks), Buckets::weekly(as_of, weeks));
     let mut by_month = (
         Buckets::monthly(as_of, months),
         Buckets::monthly(as_of, months),
     );
-    let horizon = by_week.0.last_day().max(by_month.0.last_day());
-    let beyond = horizon.checked_add_days(Days::new(1)).unwrap_or(horizon);
-
     let mut open = CurrencyAmounts::default();
     let mut by_basis: BTreeMap<ForecastBasis, CurrencyAmounts> = BTreeMap::new();
-    for leg in expected_legs(db, &portfolio, as_of, beyond)? {
-        let amount = rates.convert(leg.currency, leg.amount)?;
-        open.add(leg.currency, leg.amount);
+    for (basis, placed) in &placed.expected {
+        let amount = rates.convert(placed.currency, placed.amount)?;
+        open.add(placed.currency, placed.amount);
         by_basis
-            .entry(leg.basis)
+            .entry(*basis)
             .or_default()
-            .add(leg.currency, leg.amount);
+            .add(placed.currency, placed.amount);
 
-        by_week.0.add(leg.expected_on, amount);
-        by_week.1.add(leg.due_on, amount);
-        by_month.0.add(leg.expected_on, amount);
-        by_month.1.add(leg.due_on, amount);
+        by_week.0.add(placed.day, amount);
+        by_month.0.add(placed.day, amount);
+    }
+    for placed in &placed.due {
+        let amount = rates.convert(placed.currency, placed.amount)?;
+        by_week.1.add(placed.day, amount);
+        by_month.1.add(placed.day, amount);
     }
 
     let by_basis = by_basis
@@ -146,136 +148,6 @@ fn later((expected, baseline): &(Buckets, Buckets), rates: &ExchangeRates) -> La
         expected: rates.shown(expected.later),
         due_date_baseline: rates.shown(baseline.later),
     }
-}
-
-/// A part of an open invoice expected on one day.
-struct Leg {
-    currency: Currency,
-    basis: ForecastBasis,
-    expected_on: NaiveDate,
-    due_on: NaiveDate,
-    amount: Decimal,
-}
-
-/// The open amounts by expected day, due day and basis; days after the
-/// horizon are gathered on `beyond`.
-fn expected_legs(
-    db: &impl Database,
-    portfolio: &Conditions,
-    as_of: NaiveDate,
-    beyond: NaiveDate,
-) -> Result<Vec<Leg>, KpiError> {
-    let history_from = months_before(as_of, HISTORY_MONTHS);
-    let (open, open_params) = open_on(db, as_of)?;
-    let customers = portfolio.customers_in("s.customer_id");
-    let in_force = "s.promised_on >= ? AND s.promise_recorded_on <= ?";
-    let open_runs = |params: &mut Vec<Value>| {
-        params.extend(open_params.iter().cloned());
-        params.extend(portfolio.params.iter().cloned());
-    };
-
-    // In the order of the statement's placeholders: the delays' payments and
-    // runs, the promises in force among the runs, the promised legs' runs
-    // and promises, the scores, the bounds of the days.
-    let mut params: Vec<Value> = vec![history_from.into(), as_of.into(), as_of.into()];
-    open_runs(&mut params);
-    params.extend([as_of.into(), as_of.into()]);
-    open_runs(&mut params);
-    open_runs(&mut params);
-    params.extend([as_of.into(), as_of.into(), as_of.into()]);
-    let (first, last) = (unix_day(as_of), unix_day(beyond));
-    params.extend([first.into(), last.into(), first.into(), last.into()]);
-
-    // Each customer's delay is read once, from its own range of payments in
-    // the currency; promised parts are legs of their own. Days are counted
-    // from 1970-01-01, so that moving and bounding them is arithmetic.
-    let rows = db.execute(
-        &format!(
-            "WITH delays AS MATERIALIZED (
-                SELECT o.customer_id, o.currency,
-                    (SELECT CAST(ROUND(CAST(SUM(p.amount_minor * p.days_after_due) AS REAL)
-                            / SUM(p.amount_minor)) AS INTEGER)
-                     FROM kpi_payments p
-                     WHERE p.customer_id = o.customer_id AND p.currency = o.currency
-                       AND p.paid_on > ? AND p.paid_on <= ?
-                       AND (p.undone_on IS NULL OR p.undone_on > ?)
-                     HAVING SUM(p.amount_minor) > 0) AS delay_days
-                FROM (SELECT DISTINCT s.customer_id, s.currency
-                      FROM {open} s WHERE 1 = 1{customers}) o
-            ), promised AS (
-                SELECT s.*, unixepoch(s.due_date) / 86400 AS due_day,
-                    CASE WHEN {in_force} THEN MIN(s.promised_minor, s.open_minor) ELSE 0 END
-                        AS promised
-                FROM {open} s WHERE 1 = 1{customers}
-            ), legs AS (
-                SELECT s.currency, 'promise' AS basis,
-                    unixepoch(s.promised_on) / 86400 AS expected_day,
-                    unixepoch(s.due_date) / 86400 AS due_day,
-                    MIN(s.promised_minor, s.open_minor) AS amount
-                FROM {open} s WHERE 1 = 1{customers} AND {in_force}
-                UNION ALL
-                SELECT s.currency,
-                    CASE WHEN sc.expected_payment_date IS NOT NULL THEN 'score'
-                         WHEN d.delay_days IS NOT NULL THEN 'customer_history'
-                         ELSE 'due_date' END,
-                    COALESCE(unixepoch(sc.expected_payment_date) / 86400,
-                        s.due_day + d.delay_days, s.due_day),
-                    s.due_day, s.open_minor - s.promised
-                FROM promised s
-                LEFT JOIN invoice_scores sc
-                    ON sc.invoice_id = s.invoice_id AND substr(sc.scored_at, 1, 10) <= ?
-                LEFT JOIN delays d ON d.customer_id = s.customer_id AND d.currency = s.currency
-                WHERE s.open_minor > s.promised
-            )
-            SELECT currency, basis,
-                MIN(MAX(expected_day, ?), ?) AS expected_day,
-                MIN(MAX(due_day, ?), ?) AS due_day,
-                SUM(amount) AS amount
-            FROM legs GROUP BY 1, 2, 3, 4"
-        ),
-        &params,
-    )?;
-
-    let mut legs = Vec::with_capacity(rows.len());
-    for row in rows.iter() {
-        let currency = stored_currency(row.text("currency")?)?;
-        let basis_text = row.text("basis")?;
-        let basis =
-            ForecastBasis::parse(basis_text).ok_or_else(|| StoreError::UnexpectedValue {
-                column: "basis".to_owned(),
-                expected: "a forecast basis",
-                found: format!("{basis_text:?}"),
-            })?;
-        legs.push(Leg {
-            currency,
-            basis,
-            expected_on: stored_day(&row, "expected_day")?,
-            due_on: stored_day(&row, "due_day")?,
-            amount: Money::from_minor_units(row.integer("amount")?, currency).amount(),
-        });
-    }
-    Ok(legs)
-}
-
-/// The first day counted by SQLite's `unixepoch()`.
-const UNIX_EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
-
-/// `day` as days since 1970-01-01.
-fn unix_day(day: NaiveDate) -> i64 {
-    (day - UNIX_EPOCH).num_days()
-}
-
-/// A day read as days since 1970-01-01.
-fn stored_day(row: &Row<'_>, column: &str) -> Result<NaiveDate, StoreError> {
-    let days = row.integer(column)?;
-    u64::try_from(days)
-        .ok()
-        .and_then(|days| UNIX_EPOCH.checked_add_days(Days::new(days)))
-        .ok_or_else(|| StoreError::UnexpectedValue {
-            column: column.to_owned(),
-            expected: "a day after 1970-01-01",
-            found: days.to_string(),
-        })
 }
 
 #[cfg(test)]

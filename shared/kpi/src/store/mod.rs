@@ -7,6 +7,8 @@
 //! - [`refresh`]: rebuilds the history of invoices written since the last read.
 //! - [`reads`]: balances by aging bucket, sales by period, payments.
 //! - [`rates`]: exchange rates, as managed through the API.
+//! - `forecast_days`: the forecast's open amounts placed on their expected
+//!   days, kept for the days asked for.
 //! - [`summary`], [`aged_balance`], [`dso_trend`], [`forecast`],
 //!   [`customers`], [`collectors`]: the figures of each endpoint.
 
@@ -15,6 +17,7 @@ pub mod collectors;
 pub mod customers;
 pub mod dso_trend;
 pub mod forecast;
+mod forecast_days;
 pub mod rates;
 pub mod reads;
 pub mod refresh;

@@ -82,6 +82,7 @@ fn rebuild_batch(db: &impl Database) -> Result<usize, KpiError> {
     }
 
     count_in_ledger_days(db, last, -1)?;
+    mark_forecast_customers(db, &stale)?;
     for table in ["kpi_invoices", "kpi_open_periods", "kpi_payments"] {
         db.execute(
             &format!("DELETE FROM {table} WHERE invoice_id IN {STALE}"),
@@ -96,6 +97,22 @@ fn rebuild_batch(db: &impl Database) -> Result<usize, KpiError> {
     )?;
 
     Ok(count)
+}
+
+/// Marks the stale invoices' customers, as stored before the rebuild and as
+/// written now, to be placed again on the forecast days already placed.
+fn mark_forecast_customers(db: &impl Database, stale: &[Value]) -> Result<(), StoreError> {
+    db.execute(
+        &format!(
+            "INSERT OR IGNORE INTO kpi_forecast_stale_customers (as_of, customer_id)
+             SELECT d.as_of, k.customer_id FROM kpi_forecast_days d,
+                (SELECT customer_id FROM invoices WHERE id IN {STALE}
+                 UNION SELECT customer_id FROM kpi_open_periods WHERE invoice_id IN {STALE}
+                 UNION SELECT customer_id FROM kpi_payments WHERE invoice_id IN {STALE}) k"
+        ),
+        &[stale, stale, stale].concat(),
+    )?;
+    Ok(())
 }
 
 /// Adds the stale invoices' rebuilt rows to the ledger's days (`sign` 1),
