@@ -249,3 +249,107 @@ fn stored_day(row: &Row<'_>, column: &str) -> Result<NaiveDate, StoreError> {
             found: days.to_string(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::KpiFilter;
+    use crate::store::forecast::{Forecast, forecast};
+    use crate::store::refresh::refresh;
+    use crate::store::test_ledger::{add_invoice, add_payment, database_with_a_customer};
+    use relance_api::Scope;
+    use relance_store::NativeDatabase;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("valid date")
+    }
+
+    /// Invoice 1 paid 40 six days late; invoice 2 open, due 03-03.
+    fn ledger() -> NativeDatabase {
+        let db = database_with_a_customer();
+        add_invoice(&db, 1, "EUR", "2026-01-05", "2026-02-04");
+        add_invoice(&db, 2, "EUR", "2026-02-01", "2026-03-03");
+        add_payment(&db, 1, "EUR", "2026-02-10");
+        db
+    }
+
+    fn forecast_on(db: &NativeDatabase, as_of: &str) -> Forecast {
+        refresh(db).expect("rebuild");
+        let filter = KpiFilter {
+            as_of: day(as_of),
+            segments: Default::default(),
+            currency: Some(Currency::EUR),
+        };
+        forecast(db, &Scope::Everything, &filter, Currency::EUR, 13, 3).expect("forecast")
+    }
+
+    fn days_placed(db: &NativeDatabase) -> Vec<String> {
+        let rows = db
+            .execute("SELECT as_of FROM kpi_forecast_days ORDER BY as_of", &[])
+            .expect("days");
+        rows.iter()
+            .map(|row| row.text("as_of").expect("day").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_customer_whose_invoice_is_rebuilt_is_placed_again_on_the_days_placed() {
+        let db = ledger();
+        let before = forecast_on(&db, "2026-03-01");
+
+        // Invoice 2 is paid 40 on 02-20, before the day forecast.
+        add_payment(&db, 2, "EUR", "2026-02-20");
+        let after = forecast_on(&db, "2026-03-01");
+
+        let fresh = ledger();
+        add_payment(&fresh, 2, "EUR", "2026-02-20");
+        assert_ne!(after, before);
+        assert_eq!(after, forecast_on(&fresh, "2026-03-01"));
+        assert_eq!(after.open.to_string(), "120.00");
+    }
+
+    #[test]
+    fn an_invoice_scored_after_its_day_was_placed_is_expected_on_its_scored_date() {
+        let db = ledger();
+        let before = forecast_on(&db, "2026-03-01");
+        assert!(!before.by_basis.contains_key(&ForecastBasis::Score));
+
+        db.execute(
+            "INSERT INTO invoice_scores (invoice_id, model_version, probability_late,
+                expected_payment_date, scored_at)
+             VALUES (2, 1, 0.5, '2026-04-20', '2026-02-28T06:00:00.000000Z')",
+            &[],
+        )
+        .expect("score");
+        let after = forecast_on(&db, "2026-03-01");
+
+        assert_eq!(after.by_basis[&ForecastBasis::Score], "100.00");
+        let expected: Vec<String> = after
+            .months
+            .iter()
+            .map(|m| m.expected.to_string())
+            .collect();
+        assert_eq!(expected, ["60.00", "100.00", "0.00"]);
+    }
+
+    #[test]
+    fn only_the_last_days_asked_for_stay_placed() {
+        let db = ledger();
+        let first = forecast_on(&db, "2026-02-01");
+        for as_of in ["2026-02-15", "2026-03-01", "2026-03-15"] {
+            forecast_on(&db, as_of);
+        }
+
+        assert_eq!(days_placed(&db), ["2026-02-15", "2026-03-01", "2026-03-15"]);
+        let legs = db
+            .execute(
+                "SELECT COUNT(*) AS legs FROM kpi_forecast_legs WHERE as_of = '2026-02-01'",
+                &[],
+            )
+            .expect("legs");
+        assert_eq!(legs.first().expect("count").integer("legs"), Ok(0));
+
+        assert_eq!(forecast_on(&db, "2026-02-01"), first);
+        assert_eq!(days_placed(&db), ["2026-02-01", "2026-03-01", "2026-03-15"]);
+    }
+}
