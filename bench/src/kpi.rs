@@ -15,6 +15,7 @@ use chrono::{NaiveDate, Utc};
 use relance_api::Scope;
 use relance_kpi::query::KpiFilter;
 use relance_kpi::store::aged_balance::{GroupBy, aged_balance};
+use relance_kpi::store::collectors::collector_work;
 use relance_kpi::store::customers::{CustomerRanking, rank_customers};
 use relance_kpi::store::dso_trend::{DsoMethod, dso_trend};
 use relance_kpi::store::forecast::forecast;
@@ -44,7 +45,7 @@ struct Endpoint {
     native: fn(&NativeDatabase, &KpiFilter) -> anyhow::Result<()>,
 }
 
-const ENDPOINTS: [Endpoint; 6] = [
+const ENDPOINTS: [Endpoint; 7] = [
     Endpoint {
         name: "summary",
         path: "/api/v1/kpi/summary",
@@ -118,6 +119,14 @@ const ENDPOINTS: [Endpoint; 6] = [
                 CustomerRanking::Overdue,
                 50,
             )?;
+            Ok(())
+        },
+    },
+    Endpoint {
+        name: "collectors' work, last month",
+        path: "/api/v1/kpi/collectors",
+        native: |db, filter| {
+            collector_work(db, &Scope::Everything, filter, Currency::EUR, 1)?;
             Ok(())
         },
     },

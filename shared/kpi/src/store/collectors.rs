@@ -145,12 +145,17 @@ fn collected(
     ];
     params.extend(portfolio.params.iter().cloned());
 
+    // Summed by customer first, so that each customer is read once rather
+    // than once per payment.
     let rows = db.execute(
         &format!(
-            "SELECT c.collector, s.currency, SUM(s.amount_minor) AS received
-             FROM kpi_payments s JOIN customers c ON c.id = s.customer_id
-             WHERE s.paid_on > ? AND s.paid_on <= ?
-               AND (s.undone_on IS NULL OR s.undone_on > ?){}
+            "SELECT c.collector, s.currency, SUM(s.received) AS received
+             FROM (SELECT customer_id, currency, SUM(amount_minor) AS received
+                   FROM kpi_payments
+                   WHERE paid_on > ? AND paid_on <= ? AND (undone_on IS NULL OR undone_on > ?)
+                   GROUP BY customer_id, currency) s
+             JOIN customers c ON c.id = s.customer_id
+             WHERE 1 = 1{}
              GROUP BY c.collector, s.currency",
             portfolio.sql
         ),

@@ -76,6 +76,10 @@ pub struct Forecast {
 /// moved by its customer's own amount-weighted average delay over the
 /// [`HISTORY_MONTHS`] months before `as_of`, in its currency; else on its due
 /// date. A date already past counts as expected at once.
+///
+/// The first forecast of an `as_of` day places every open amount of the
+/// ledger on its days and keeps them; the forecasts after it sum the amounts
+/// already placed, in the caller's portfolio.
 pub fn forecast(
     db: &impl Database,
     scope: &Scope,
@@ -97,21 +101,21 @@ pub fn forecast(
     );
     let mut open = CurrencyAmounts::default();
     let mut by_basis: BTreeMap<ForecastBasis, CurrencyAmounts> = BTreeMap::new();
-    for (basis, placed) in &placed.expected {
-        let amount = rates.convert(placed.currency, placed.amount)?;
-        open.add(placed.currency, placed.amount);
+    for (basis, on_day) in &placed.expected {
+        let amount = rates.convert(on_day.currency, on_day.amount)?;
+        open.add(on_day.currency, on_day.amount);
         by_basis
             .entry(*basis)
             .or_default()
-            .add(placed.currency, placed.amount);
+            .add(on_day.currency, on_day.amount);
 
-        by_week.0.add(placed.day, amount);
-        by_month.0.add(placed.day, amount);
+        by_week.0.add(on_day.day, amount);
+        by_month.0.add(on_day.day, amount);
     }
-    for placed in &placed.due {
-        let amount = rates.convert(placed.currency, placed.amount)?;
-        by_week.1.add(placed.day, amount);
-        by_month.1.add(placed.day, amount);
+    for on_day in &placed.due {
+        let amount = rates.convert(on_day.currency, on_day.amount)?;
+        by_week.1.add(on_day.day, amount);
+        by_month.1.add(on_day.day, amount);
     }
 
     let by_basis = by_basis
