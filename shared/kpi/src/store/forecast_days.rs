@@ -296,8 +296,10 @@ mod tests {
     fn a_customer_whose_invoice_is_rebuilt_is_placed_again_on_the_days_placed() {
         let db = ledger();
         let before = forecast_on(&db, "2026-03-01");
+        let earlier = forecast_on(&db, "2026-02-15");
 
-        // Invoice 2 is paid 40 on 02-20, before the day forecast.
+        // Invoice 2 is paid 40 on 02-20: after 02-15, before 03-01. On 02-15
+        // the runs are now read by span class, as on any day before a change.
         add_payment(&db, 2, "EUR", "2026-02-20");
         let after = forecast_on(&db, "2026-03-01");
 
@@ -306,6 +308,8 @@ mod tests {
         assert_ne!(after, before);
         assert_eq!(after, forecast_on(&fresh, "2026-03-01"));
         assert_eq!(after.open.to_string(), "120.00");
+        assert_eq!(forecast_on(&db, "2026-02-15"), earlier);
+        assert_eq!(forecast_on(&fresh, "2026-02-15"), earlier);
     }
 
     #[test]
