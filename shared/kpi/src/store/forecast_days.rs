@@ -110,24 +110,30 @@ fn place(db: &impl Database, as_of: NaiveDate) -> Result<(), KpiError> {
 
     if first_time {
         drop_days_beyond_kept(db)?;
-        write_legs(db, as_of, "", &[])?;
+        write_legs(db, as_of, "", &[])
     } else {
-        let marked = "SELECT customer_id FROM kpi_forecast_stale_customers WHERE as_of = ?";
-        db.execute(
-            &format!("DELETE FROM kpi_forecast_legs WHERE as_of = ? AND customer_id IN ({marked})"),
-            &[as_of.into(), as_of.into()],
-        )?;
-        write_legs(
-            db,
-            as_of,
-            &format!(" AND s.customer_id IN ({marked})"),
-            &[as_of.into()],
-        )?;
-        db.execute(
-            "DELETE FROM kpi_forecast_stale_customers WHERE as_of = ?",
-            &[as_of.into()],
-        )?;
+        place_marked_customers_again(db, as_of)
     }
+}
+
+/// Replaces the legs on `as_of` of the customers marked since it was placed.
+fn place_marked_customers_again(db: &impl Database, as_of: NaiveDate) -> Result<(), KpiError> {
+    let marked = "SELECT customer_id FROM kpi_forecast_stale_customers WHERE as_of = ?";
+    db.execute(
+        &format!("DELETE FROM kpi_forecast_legs WHERE as_of = ? AND customer_id IN ({marked})"),
+        &[as_of.into(), as_of.into()],
+    )?;
+
+    write_legs(
+        db,
+        as_of,
+        &format!(" AND s.customer_id IN ({marked})"),
+        &[as_of.into()],
+    )?;
+    db.execute(
+        "DELETE FROM kpi_forecast_stale_customers WHERE as_of = ?",
+        &[as_of.into()],
+    )?;
     Ok(())
 }
 
