@@ -202,31 +202,26 @@ fn time_placing_the_forecast_day(
     native: &NativeDatabase,
     get: &dyn Fn(&str) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let forecast = "/api/v1/kpi/forecast";
-    let started = Instant::now();
-    get(forecast)?;
-    report.add(
-        SUITE,
-        "forecast, the day's first request (places every open amount), wasm through the host",
-        started.elapsed().as_secs_f64() * 1000.0,
-        "ms",
-        None,
-    );
+    let mut time_forecast = |name: &str| -> anyhow::Result<()> {
+        let started = Instant::now();
+        get("/api/v1/kpi/forecast")?;
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        report.add(
+            SUITE,
+            format!("{name}, wasm through the host"),
+            elapsed,
+            "ms",
+            None,
+        );
+        Ok(())
+    };
 
+    time_forecast("forecast, the day's first request (places every open amount)")?;
     native.execute(
         "UPDATE invoices SET updated_at = ? WHERE id = (SELECT MAX(id) FROM invoices)",
         &[Value::from(Utc::now())],
     )?;
-    let started = Instant::now();
-    get(forecast)?;
-    report.add(
-        SUITE,
-        "forecast after one invoice changed (places its customer again), wasm through the host",
-        started.elapsed().as_secs_f64() * 1000.0,
-        "ms",
-        None,
-    );
-    Ok(())
+    time_forecast("forecast after one invoice changed (places its customer again)")
 }
 
 /// Runs `request` twice untimed, then [`SAMPLES`] times timed.
